@@ -1,0 +1,50 @@
+/** The typed configuration the rest of the code sees; built once from the environment by `loadConfig`. */
+
+export type MaskinportenKeyConfig =
+  /** Virksomhetssertifikat as PEM key + PEM chain: the grant carries `x5c`. */
+  | { mode: 'x5c'; privateKeyPem: string; certificateChainPem: string }
+  /** Virksomhetssertifikat as PKCS#12: key and chain are read from it; the grant carries `x5c`. */
+  | { mode: 'pkcs12'; pkcs12: Buffer; password: string }
+  /** A key registered in Maskinporten, as PEM: the grant carries `kid`. */
+  | { mode: 'kid'; keyId: string; privateKeyPem: string }
+  /** A key registered in Maskinporten, as a private JWK: the grant carries its `kid`. */
+  | { mode: 'jwk'; keyId: string; jwk: Readonly<Record<string, unknown>> };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type MessageType = 'arkivmelding' | 'avtalt';
+export type StatusStrategy = 'feed' | 'per-message' | 'queue';
+
+export interface AppConfig {
+  port: number;
+  logLevel: LogLevel;
+  database: { url: string; migrate: boolean };
+  redis: { url: string; queuePrefix: string };
+  maskinporten: {
+    /** The grant's `aud`. Absent only when `wellKnownUrl` is set: then it comes from the metadata. */
+    issuer?: string;
+    tokenUrl?: string;
+    wellKnownUrl?: string;
+    clientId: string;
+    scope: string;
+    key: MaskinportenKeyConfig;
+  };
+  brreg: { baseUrl: string; pollIntervalMs: number; tjeneste?: string };
+  efm: {
+    baseUrl: string;
+    basicAuth?: { username: string; password: string };
+    senderOrgnr: string;
+    receiverOrgnr: string;
+    messageType: MessageType;
+    process: string;
+    avtaltIdentifier: string;
+    ttlHours: number;
+    statusStrategy: StatusStrategy;
+    statusPollIntervalMs: number;
+    webhook?: { baseUrl: string; secret: string };
+  };
+  forward: { concurrency: number; maxSendAttempts: number; spoolDir: string };
+  confirm: { concurrency: number };
+  /** Absent: the dashboard and admin routes are off, not open. */
+  admin?: { username: string; password: string };
+  http: { timeoutMs: number; httpsProxy?: string; httpProxy?: string; noProxy?: string };
+}

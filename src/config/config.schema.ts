@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable of ../shared/spec/configuration.md. Each is `.describe()`d: the README's
+ * configuration table is generated from these descriptions. Variables in SECRET_VARIABLES also accept
+ * `<NAME>_FILE` (resolved before this schema runs) and are never echoed in an error.
+ */
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const url = (protocols: string[]) => z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`) }).describe('a URL');
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
+    .pipe(url(protocols).optional());
+
+const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const orgnr = z.string().regex(/^\d{9}$/, 'must be a 9-digit organisation number');
+
+export const envSchema = z.object({
+  PORT: positiveInt(1, 65535).default(3000).describe('HTTP port (health, metrics, dashboard, admin, webhook)'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('fatal…trace'),
+
+  DATABASE_URL: url(['postgres', 'postgresql'])
+    .default('postgres://postgres@127.0.0.1:5432/bridge')
+    .describe('PostgreSQL connection URL'),
+  DATABASE_MIGRATE: booleanString
+    .default(true)
+    .describe('run migrations at start-up (false when a deploy step runs them)'),
+  REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379').describe('Redis for BullMQ'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, - and _ (BullMQ forbids ":")')
+    .default('bridge')
+    .describe('BullMQ key prefix (two deployments may share one Redis)'),
+
+  MASKINPORTEN_ENV: z.enum(['test', 'prod']).default('test').describe('test or prod: sets issuer and token URL'),
+  MASKINPORTEN_ISSUER: optionalUrl(['http', 'https']).describe("override of the issuer (the grant's aud)"),
+  MASKINPORTEN_TOKEN_URL: optionalUrl(['http', 'https']).describe('override of the token endpoint'),
+  MASKINPORTEN_WELL_KNOWN_URL: optionalUrl(['http', 'https']).describe(
+    'read issuer and token URL from this metadata document instead of MASKINPORTEN_ENV',
+  ),
+  MASKINPORTEN_CLIENT_ID: z
+    .string({ error: 'is required' })
+    .min(1, 'is required')
+    .describe("the integration's client id (iss)"),
+  MASKINPORTEN_SCOPE: z.string().min(1).default('brreg:mottak').describe('scope asked for'),
+  MASKINPORTEN_KEY_ID: optionalString.describe('kid of a key registered in Maskinporten; selects kid mode'),
+  MASKINPORTEN_PRIVATE_KEY: optionalString.describe('PEM private key (PKCS#8 or PKCS#1); secret'),
+  MASKINPORTEN_CERTIFICATE: optionalString.describe('PEM certificate chain, leaf first (x5c mode)'),
+  MASKINPORTEN_PKCS12: optionalString.describe('the virksomhetssertifikat as base64 PKCS#12 (x5c mode); secret'),
+  MASKINPORTEN_PKCS12_PASSWORD: optionalString.describe('password of the PKCS#12; secret'),
+  MASKINPORTEN_JWK: optionalString.describe('private key as a JWK with the registered kid (kid mode); secret'),
+
+  BRREG_ENV: z.enum(['test', 'prod']).default('test').describe('test (PPE) or prod: sets the Brreg base URL'),
+  BRREG_BASE_URL: optionalUrl(['http', 'https']).describe('override of the Brreg mottak base URL (…/outbound)'),
+  BRREG_POLL_INTERVAL_MS: positiveInt(1000, 86_400_000).default(60_000).describe('how often /available is polled'),
+  BRREG_TJENESTE: optionalString.describe('optional tjeneste filter on /available'),
+
+  EFM_BASE_URL: url(['http', 'https']).default('http://127.0.0.1:9093').describe('the integrasjonspunkt'),
+  EFM_USERNAME: optionalString.describe('HTTP Basic user for the IP'),
+  EFM_PASSWORD: optionalString.describe('HTTP Basic password for the IP; secret'),
+  EFM_SENDER_ORGNR: orgnr.describe('our organisation number'),
+  EFM_RECEIVER_ORGNR: orgnr.optional().describe('who receives the forwarded forsendelser (default: the sender)'),
+  EFM_MESSAGE_TYPE: z.enum(['arkivmelding', 'avtalt']).default('arkivmelding').describe('arkivmelding or avtalt'),
+  EFM_PROCESS: optionalString.describe('eFormidling process (default by message type)'),
+  EFM_AVTALT_IDENTIFIER: z.string().min(1).default('brreg-mottak').describe('the agreed identifier for avtalt'),
+  EFM_TTL_HOURS: positiveInt(1, 24 * 365)
+    .default(24)
+    .describe('delivery deadline set on each message'),
+  EFM_STATUS_STRATEGY: z.enum(['feed', 'per-message', 'queue']).default('feed').describe('how statuses are followed'),
+  EFM_STATUS_POLL_INTERVAL_MS: positiveInt(100, 86_400_000).default(10_000).describe('how often statuses are read'),
+  EFM_WEBHOOK_BASE_URL: optionalUrl(['http', 'https']).describe('our reachable base URL; keeps a status subscription'),
+  EFM_WEBHOOK_SECRET: optionalString.describe('required with EFM_WEBHOOK_BASE_URL; part of the webhook path; secret'),
+
+  FORWARD_CONCURRENCY: positiveInt(1, 256).default(4).describe('forward jobs per replica'),
+  CONFIRM_CONCURRENCY: positiveInt(1, 256).default(4).describe('confirm jobs per replica'),
+  MAX_SEND_ATTEMPTS: positiveInt(1, 100).default(3).describe('sends per forsendelse before it is parked'),
+  SPOOL_DIR: optionalString.describe('where a download without Content-Length is spooled (default: OS temp dir)'),
+  ADMIN_USERNAME: optionalString.describe('basic auth user for /queues and /admin; without it those routes are off'),
+  ADMIN_PASSWORD: optionalString.describe('basic auth password for /queues and /admin; secret'),
+  HTTPS_PROXY: optionalUrl(['http', 'https']).describe('proxy for https calls'),
+  HTTP_PROXY: optionalUrl(['http', 'https']).describe('proxy for http calls'),
+  NO_PROXY: optionalString.describe('hosts that bypass the proxy'),
+  HTTP_TIMEOUT_MS: positiveInt(100, 600_000).default(30_000).describe('connect/headers/idle timeout of outbound calls'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Variables whose value must never be printed; each also accepts `<NAME>_FILE`. */
+export const SECRET_VARIABLES = [
+  'MASKINPORTEN_PRIVATE_KEY',
+  'MASKINPORTEN_PKCS12',
+  'MASKINPORTEN_PKCS12_PASSWORD',
+  'MASKINPORTEN_JWK',
+  'EFM_PASSWORD',
+  'EFM_WEBHOOK_SECRET',
+  'ADMIN_PASSWORD',
+] as const;
+
+/** Not secret, but usually mounted from a Secret or ConfigMap as a file. */
+export const FILE_VARIABLES = [...SECRET_VARIABLES, 'MASKINPORTEN_CERTIFICATE'] as const;
+
+/** Names the NAIS platform injects, accepted as aliases (configuration.md). */
+export const ALIASES: Readonly<Record<string, string>> = {
+  MASKINPORTEN_CLIENT_JWK: 'MASKINPORTEN_JWK',
+};
