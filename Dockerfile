@@ -16,4 +16,4 @@ COPY --from=build /app/dist ./dist
 USER 10001:10001
 EXPOSE 3000
 # node as PID 1's child-free direct command so SIGTERM reaches it.
-CMD ["node", "dist/main.js"]
+CMD ["node", "dist/src/main.js"]

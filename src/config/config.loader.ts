@@ -43,6 +43,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return deepFreeze(config);
 }
 
+/** Only DATABASE_URL, for the migration CLI, which needs nothing else. */
+export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const parsed = envSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `DATABASE_URL: ${issue.message}`));
+  }
+  return parsed.data;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const name = issue.path.join('.');
   // zod's messages for enums/urls do not echo the input; for secrets we still drop anything after the reason.

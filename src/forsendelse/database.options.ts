@@ -1,0 +1,19 @@
+import type { DataSourceOptions } from 'typeorm';
+import { InitialSchema1764633600000 } from '../../migrations/1764633600000-InitialSchema';
+import { ForsendelseAttemptEntity } from './forsendelse-attempt.entity';
+import { ForsendelseEventEntity } from './forsendelse-event.entity';
+import { ForsendelseEntity } from './forsendelse.entity';
+
+/** One definition for the app and the migration CLI. Migrations are listed, not globbed: the build is the truth. */
+export function databaseOptions(url: string, migrationsRun: boolean): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: [ForsendelseEntity, ForsendelseAttemptEntity, ForsendelseEventEntity],
+    migrations: [InitialSchema1764633600000],
+    migrationsTableName: 'migrations',
+    migrationsRun,
+    synchronize: false,
+    applicationName: 'brreg-efm-bridge',
+  };
+}

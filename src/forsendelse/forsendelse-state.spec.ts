@@ -1,0 +1,40 @@
+import { canTransition, FORSENDELSE_STATES, type ForsendelseState } from './forsendelse-state';
+
+describe('the forsendelse state machine', () => {
+  it('reaches CONFIRMED only from DELIVERED', () => {
+    const into = FORSENDELSE_STATES.filter((from) => canTransition(from, 'CONFIRMED'));
+    expect(into).toEqual(['DELIVERED']);
+  });
+
+  it('reaches DELIVERED only from SENT', () => {
+    expect(FORSENDELSE_STATES.filter((from) => canTransition(from, 'DELIVERED'))).toEqual(['SENT']);
+  });
+
+  it('leaves CONFIRMED for nothing', () => {
+    expect(FORSENDELSE_STATES.filter((to) => canTransition('CONFIRMED', to))).toEqual([]);
+  });
+
+  it('never sends DELIVERED back to FAILED (a late FEIL after LEVERT is recorded, not applied)', () => {
+    expect(canTransition('DELIVERED', 'FAILED')).toBe(false);
+  });
+
+  it.each<[ForsendelseState, ForsendelseState]>([
+    ['DISCOVERED', 'FORWARDING'],
+    ['FORWARDING', 'SENT'],
+    ['SENT', 'FORWARDING'],
+    ['SENT', 'DELIVERED'],
+    ['FAILED', 'FORWARDING'],
+  ])('allows %s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(true);
+  });
+
+  it.each<[ForsendelseState, ForsendelseState]>([
+    ['DISCOVERED', 'SENT'],
+    ['DISCOVERED', 'CONFIRMED'],
+    ['FORWARDING', 'DELIVERED'],
+    ['SENT', 'CONFIRMED'],
+    ['FAILED', 'CONFIRMED'],
+  ])('refuses %s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(false);
+  });
+});

@@ -1,0 +1,33 @@
+/** The life of one forsendelse (ARCHITECTURE.md, "State machine"). */
+export const FORSENDELSE_STATES = ['DISCOVERED', 'FORWARDING', 'SENT', 'DELIVERED', 'CONFIRMED', 'FAILED'] as const;
+export type ForsendelseState = (typeof FORSENDELSE_STATES)[number];
+
+export const TERMINAL_STATES: readonly ForsendelseState[] = ['CONFIRMED', 'FAILED'];
+export const IN_FLIGHT_STATES: readonly ForsendelseState[] = ['DISCOVERED', 'FORWARDING', 'SENT', 'DELIVERED'];
+
+/**
+ * Every allowed move. CONFIRMED only from DELIVERED: nothing is confirmed at Brreg before the IP said LEVERT.
+ * SENT → FORWARDING is a new attempt after LEVETID_UTLOPT; FAILED → FORWARDING is an operator's replay.
+ */
+const ALLOWED: Readonly<Record<ForsendelseState, readonly ForsendelseState[]>> = {
+  DISCOVERED: ['FORWARDING', 'FAILED'],
+  FORWARDING: ['SENT', 'FAILED'],
+  SENT: ['DELIVERED', 'FORWARDING', 'FAILED'],
+  DELIVERED: ['CONFIRMED'],
+  CONFIRMED: [],
+  FAILED: ['FORWARDING'],
+};
+
+export function canTransition(from: ForsendelseState, to: ForsendelseState): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: ForsendelseState,
+    readonly to: ForsendelseState,
+  ) {
+    super(`illegal transition ${from} → ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}

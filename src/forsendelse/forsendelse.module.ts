@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { databaseOptions } from './database.options';
+import { ForsendelseRepository } from './forsendelse.repository';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        ...databaseOptions(config.database.url, config.database.migrate),
+        // Fail at once rather than Nest's 10 × 3 s: a missing database should stop start-up clearly (STACK.md, trap 10).
+        retryAttempts: 0,
+      }),
+    }),
+  ],
+  providers: [ForsendelseRepository],
+  exports: [ForsendelseRepository],
+})
+export class ForsendelseModule {}

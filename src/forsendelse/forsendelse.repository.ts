@@ -1,0 +1,296 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ForsendelseAttemptEntity } from './forsendelse-attempt.entity';
+import { ForsendelseEventEntity } from './forsendelse-event.entity';
+import { conversationIdFor, messageIdFor } from './forsendelse-ids';
+import { canTransition, IllegalTransitionError, type ForsendelseState } from './forsendelse-state';
+import { ForsendelseEntity } from './forsendelse.entity';
+
+export interface DiscoveredItem {
+  mottakId: string;
+  oppdatert: string | null;
+  tjeneste: string | null;
+}
+
+/** Columns a transition may set alongside the state; anything else is not a transition's business. */
+export interface TransitionPatch {
+  bytes?: number;
+  sha256?: string;
+  deliveredMessageId?: string;
+  deliveredAt?: Date;
+  confirmedAt?: Date;
+  failureReason?: string | null;
+  sendRequestedAt?: null;
+}
+
+export interface TransitionRequest {
+  mottakId: string;
+  from: ForsendelseState;
+  to: ForsendelseState;
+  /** Guards against acting on a row whose attempt moved on since the caller read it. */
+  attempt?: number;
+  patch?: TransitionPatch;
+  /** Recorded on the event (IP status, error code, reason). Never a token or a key. */
+  detail?: Record<string, unknown>;
+  messageId?: string;
+}
+
+export interface NewEvent {
+  kind: 'status' | 'note';
+  attempt?: number;
+  messageId?: string;
+  status?: string;
+  detail?: Record<string, unknown>;
+}
+
+const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
+  bytes: 'bytes',
+  sha256: 'sha256',
+  deliveredMessageId: 'delivered_message_id',
+  deliveredAt: 'delivered_at',
+  confirmedAt: 'confirmed_at',
+  failureReason: 'failure_reason',
+  sendRequestedAt: 'send_requested_at',
+};
+
+/**
+ * The only code that touches the forsendelse tables. A transition is one conditional UPDATE
+ * (`WHERE state = $expected`) plus its event, in one transaction: a worker that loses a race changes
+ * nothing, which is what makes duplicate jobs harmless (ARCHITECTURE.md).
+ */
+@Injectable()
+export class ForsendelseRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Inserts the ones not seen before; returns their ids. Seen ones are left as they are. */
+  async insertDiscovered(items: readonly DiscoveredItem[]): Promise<string[]> {
+    if (items.length === 0) {
+      return [];
+    }
+    return this.dataSource.transaction(async (em) => {
+      const rows = await em.query<{ mottak_id: string }[]>(
+        `INSERT INTO forsendelse (mottak_id, state, attempt, message_id, conversation_id, oppdatert, tjeneste)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[])
+         ON CONFLICT (mottak_id) DO NOTHING
+         RETURNING mottak_id`,
+        [
+          items.map((i) => i.mottakId),
+          items.map(() => 'DISCOVERED'),
+          items.map(() => 1),
+          items.map((i) => messageIdFor(i.mottakId, 1)),
+          items.map((i) => conversationIdFor(i.mottakId)),
+          items.map((i) => i.oppdatert),
+          items.map((i) => i.tjeneste),
+        ],
+      );
+      const inserted = rows.map((r) => r.mottak_id);
+      if (inserted.length > 0) {
+        await em.query(
+          `INSERT INTO forsendelse_event (mottak_id, kind, to_state, attempt)
+           SELECT unnest($1::uuid[]), 'transition', 'DISCOVERED', 1`,
+          [inserted],
+        );
+      }
+      return inserted;
+    });
+  }
+
+  /** Applies one transition if the row is still in `from`; returns whether this caller won. */
+  async transition(request: TransitionRequest): Promise<boolean> {
+    if (!canTransition(request.from, request.to)) {
+      throw new IllegalTransitionError(request.from, request.to);
+    }
+    return this.dataSource.transaction(async (em) => {
+      const params: unknown[] = [request.mottakId, request.from, request.to];
+      const sets = ['state = $3', 'state_changed_at = now()'];
+      for (const [key, value] of Object.entries(request.patch ?? {}) as [keyof TransitionPatch, unknown][]) {
+        params.push(value);
+        sets.push(`${PATCH_COLUMNS[key]} = $${params.length}`);
+      }
+      let where = 'mottak_id = $1 AND state = $2';
+      if (request.attempt !== undefined) {
+        params.push(request.attempt);
+        where += ` AND attempt = $${params.length}`;
+      }
+      const won = await this.updateReturning(em, `UPDATE forsendelse SET ${sets.join(', ')} WHERE ${where}`, params);
+      if (won === undefined) {
+        return false;
+      }
+      await this.insertEvent(em, request.mottakId, {
+        kind: 'transition',
+        fromState: request.from,
+        toState: request.to,
+        attempt: won.attempt,
+        messageId: request.messageId ?? won.message_id,
+        detail: request.detail,
+      });
+      return true;
+    });
+  }
+
+  /**
+   * Moves a row into FORWARDING for `attempt`: the same attempt from DISCOVERED, the next one from SENT
+   * (LEVETID_UTLOPT) or FAILED (replay). Records the attempt's messageId so its statuses find the row.
+   */
+  async startAttempt(
+    mottakId: string,
+    from: 'DISCOVERED' | 'SENT' | 'FAILED',
+    attempt: number,
+    detail?: Record<string, unknown>,
+  ): Promise<boolean> {
+    const messageId = messageIdFor(mottakId, attempt);
+    return this.dataSource.transaction(async (em) => {
+      const won = await this.updateReturning(
+        em,
+        `UPDATE forsendelse
+            SET state = 'FORWARDING', state_changed_at = now(), attempt = $3, message_id = $4,
+                send_requested_at = CASE WHEN attempt = $3 THEN send_requested_at END,
+                failure_reason = NULL
+          WHERE mottak_id = $1 AND state = $2 AND attempt = $5`,
+        // From DISCOVERED the first attempt starts; from SENT (LEVETID_UTLOPT) or FAILED (replay), the next.
+        [mottakId, from, attempt, messageId, from === 'DISCOVERED' ? attempt : attempt - 1],
+      );
+      if (won === undefined) {
+        return false;
+      }
+      await em.query(
+        `INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt) VALUES ($1, $2, $3)
+         ON CONFLICT (message_id) DO NOTHING`,
+        [messageId, mottakId, attempt],
+      );
+      await this.insertEvent(em, mottakId, {
+        kind: 'transition',
+        fromState: from,
+        toState: 'FORWARDING',
+        attempt,
+        messageId,
+        detail,
+      });
+      return true;
+    });
+  }
+
+  /**
+   * Committed before the send is POSTed (the IP's send is not idempotent). Returns false if the row is no
+   * longer forwarding this attempt, or if a send was already requested for it: then the caller must not send.
+   */
+  async markSendRequested(mottakId: string, attempt: number): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      const won = await this.updateReturning(
+        em,
+        `UPDATE forsendelse SET send_requested_at = now()
+          WHERE mottak_id = $1 AND state = 'FORWARDING' AND attempt = $2 AND send_requested_at IS NULL`,
+        [mottakId, attempt],
+      );
+      if (won === undefined) {
+        return false;
+      }
+      await this.insertEvent(em, mottakId, {
+        kind: 'note',
+        attempt,
+        messageId: won.message_id,
+        detail: { send: 'requested' },
+      });
+      return true;
+    });
+  }
+
+  async recordPayload(mottakId: string, attempt: number, bytes: number, sha256: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE forsendelse SET bytes = $3, sha256 = $4 WHERE mottak_id = $1 AND attempt = $2`,
+      [mottakId, attempt, bytes, sha256],
+    );
+  }
+
+  async appendEvent(mottakId: string, event: NewEvent): Promise<void> {
+    await this.insertEvent(this.dataSource.manager, mottakId, event);
+  }
+
+  async findById(mottakId: string): Promise<ForsendelseEntity | null> {
+    return this.dataSource.getRepository(ForsendelseEntity).findOneBy({ mottakId });
+  }
+
+  /** Which forsendelse and attempt an IP messageId belongs to, if it is ours. */
+  async findAttempt(messageId: string): Promise<ForsendelseAttemptEntity | null> {
+    return this.dataSource.getRepository(ForsendelseAttemptEntity).findOneBy({ messageId });
+  }
+
+  async events(mottakId: string): Promise<ForsendelseEventEntity[]> {
+    return this.dataSource.getRepository(ForsendelseEventEntity).find({ where: { mottakId }, order: { id: 'ASC' } });
+  }
+
+  /** Rows in `state` whose last transition is older than `before`, oldest first (reconcile). */
+  async findStale(state: ForsendelseState, before: Date, limit: number): Promise<ForsendelseEntity[]> {
+    return this.dataSource
+      .getRepository(ForsendelseEntity)
+      .createQueryBuilder('f')
+      .where('f.state = :state AND f.state_changed_at < :before', { state, before })
+      .orderBy('f.state_changed_at', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  async countByState(): Promise<Record<ForsendelseState, number>> {
+    const rows = await this.dataSource.query<
+      {
+        state: ForsendelseState;
+        n: number;
+      }[]
+    >(`SELECT state, count(*)::int AS n FROM forsendelse GROUP BY state`);
+    const counts: Record<ForsendelseState, number> = {
+      DISCOVERED: 0,
+      FORWARDING: 0,
+      SENT: 0,
+      DELIVERED: 0,
+      CONFIRMED: 0,
+      FAILED: 0,
+    };
+    for (const row of rows) {
+      counts[row.state] = row.n;
+    }
+    return counts;
+  }
+
+  private async updateReturning(
+    em: EntityManager,
+    sql: string,
+    params: unknown[],
+  ): Promise<{ attempt: number; message_id: string } | undefined> {
+    // TypeORM answers a raw UPDATE with [rows, affectedCount] (STACK.md, trap 9).
+    const [rows] = await em.query<[{ attempt: number; message_id: string }[], number]>(
+      `${sql} RETURNING attempt, message_id`,
+      params,
+    );
+    return rows[0];
+  }
+
+  private async insertEvent(
+    em: EntityManager,
+    mottakId: string,
+    event: {
+      kind: 'transition' | 'status' | 'note';
+      fromState?: ForsendelseState;
+      toState?: ForsendelseState;
+      attempt?: number;
+      messageId?: string;
+      status?: string;
+      detail?: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO forsendelse_event (mottak_id, kind, from_state, to_state, attempt, message_id, status, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        mottakId,
+        event.kind,
+        event.fromState ?? null,
+        event.toState ?? null,
+        event.attempt ?? null,
+        event.messageId ?? null,
+        event.status ?? null,
+        event.detail === undefined ? null : JSON.stringify(event.detail),
+      ],
+    );
+  }
+}

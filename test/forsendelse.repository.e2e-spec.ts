@@ -1,0 +1,190 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { ConfigModule } from '../src/config/config.module';
+import { conversationIdFor, messageIdFor } from '../src/forsendelse/forsendelse-ids';
+import { IllegalTransitionError } from '../src/forsendelse/forsendelse-state';
+import { ForsendelseModule } from '../src/forsendelse/forsendelse.module';
+import { ForsendelseRepository, type DiscoveredItem } from '../src/forsendelse/forsendelse.repository';
+import { createTestDatabase, type TestDatabase } from './support/database';
+import { aConfig } from './support/test-config';
+
+let counter = 0;
+function aDiscoveredItem(overrides: Partial<DiscoveredItem> = {}): DiscoveredItem {
+  counter += 1;
+  return {
+    mottakId: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
+    oppdatert: '2026-03-02T09:43:51.691',
+    tjeneste: null,
+    ...overrides,
+  };
+}
+
+describe('ForsendelseRepository (real Postgres, real migrations)', () => {
+  let db: TestDatabase;
+  let moduleRef: TestingModule;
+  let repo: ForsendelseRepository;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(aConfig({ DATABASE_URL: db.url })), ForsendelseModule],
+    }).compile();
+    await moduleRef.init();
+    repo = moduleRef.get(ForsendelseRepository);
+    dataSource = moduleRef.get(getDataSourceToken());
+  });
+
+  afterAll(async () => {
+    await moduleRef?.close();
+    await db?.drop();
+  });
+
+  it('inserts a discovered forsendelse once, however often it is listed', async () => {
+    const item = aDiscoveredItem();
+    expect(await repo.insertDiscovered([item])).toEqual([item.mottakId]);
+    expect(await repo.insertDiscovered([item, item])).toEqual([]);
+    const row = await repo.findById(item.mottakId);
+    expect(row).toMatchObject({
+      state: 'DISCOVERED',
+      attempt: 1,
+      messageId: messageIdFor(item.mottakId, 1),
+      conversationId: conversationIdFor(item.mottakId),
+      oppdatert: '2026-03-02T09:43:51.691',
+    });
+    expect((await repo.events(item.mottakId)).map((e) => e.toState)).toEqual(['DISCOVERED']);
+  });
+
+  it('lets exactly one of two racing workers win a transition', async () => {
+    const item = aDiscoveredItem();
+    await repo.insertDiscovered([item]);
+    const results = await Promise.all([
+      repo.startAttempt(item.mottakId, 'DISCOVERED', 1),
+      repo.startAttempt(item.mottakId, 'DISCOVERED', 1),
+      repo.startAttempt(item.mottakId, 'DISCOVERED', 1),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const transitions = (await repo.events(item.mottakId)).filter((e) => e.kind === 'transition');
+    expect(transitions.map((e) => `${e.fromState}->${e.toState}`)).toEqual([
+      'null->DISCOVERED',
+      'DISCOVERED->FORWARDING',
+    ]);
+  });
+
+  it('refuses a transition the state machine does not allow, before touching the row', async () => {
+    const item = aDiscoveredItem();
+    await repo.insertDiscovered([item]);
+    await expect(
+      repo.transition({ mottakId: item.mottakId, from: 'DISCOVERED', to: 'CONFIRMED' }),
+    ).rejects.toBeInstanceOf(IllegalTransitionError);
+    expect((await repo.findById(item.mottakId))?.state).toBe('DISCOVERED');
+  });
+
+  it('records a send request once per attempt', async () => {
+    const item = aDiscoveredItem();
+    await repo.insertDiscovered([item]);
+    await repo.startAttempt(item.mottakId, 'DISCOVERED', 1);
+    expect(await repo.markSendRequested(item.mottakId, 1)).toBe(true);
+    expect(await repo.markSendRequested(item.mottakId, 1)).toBe(false);
+    expect(await repo.markSendRequested(item.mottakId, 2)).toBe(false);
+    expect((await repo.findById(item.mottakId))?.sendRequestedAt).toBeInstanceOf(Date);
+  });
+
+  it('starts a new attempt with a new messageId after LEVETID_UTLOPT, and still maps the old one', async () => {
+    const item = aDiscoveredItem();
+    await repo.insertDiscovered([item]);
+    await repo.startAttempt(item.mottakId, 'DISCOVERED', 1);
+    await repo.markSendRequested(item.mottakId, 1);
+    expect(await repo.transition({ mottakId: item.mottakId, from: 'FORWARDING', to: 'SENT', attempt: 1 })).toBe(true);
+    expect(await repo.startAttempt(item.mottakId, 'SENT', 3)).toBe(false);
+    expect(await repo.startAttempt(item.mottakId, 'SENT', 2, { status: 'LEVETID_UTLOPT' })).toBe(true);
+    const row = await repo.findById(item.mottakId);
+    expect(row).toMatchObject({ state: 'FORWARDING', attempt: 2, messageId: messageIdFor(item.mottakId, 2) });
+    expect(row?.sendRequestedAt).toBeNull();
+    expect(await repo.findAttempt(messageIdFor(item.mottakId, 1))).toMatchObject({
+      mottakId: item.mottakId,
+      attempt: 1,
+    });
+    expect(await repo.findAttempt(messageIdFor(item.mottakId, 2))).toMatchObject({
+      mottakId: item.mottakId,
+      attempt: 2,
+    });
+  });
+
+  it('guards a transition by attempt, so a stale job for an older attempt changes nothing', async () => {
+    const item = aDiscoveredItem();
+    await repo.insertDiscovered([item]);
+    await repo.startAttempt(item.mottakId, 'DISCOVERED', 1);
+    await repo.transition({ mottakId: item.mottakId, from: 'FORWARDING', to: 'SENT', attempt: 1 });
+    await repo.startAttempt(item.mottakId, 'SENT', 2);
+    expect(await repo.transition({ mottakId: item.mottakId, from: 'FORWARDING', to: 'SENT', attempt: 1 })).toBe(false);
+  });
+
+  it('walks the happy path to CONFIRMED with every step in the event log', async () => {
+    const item = aDiscoveredItem();
+    const messageId = messageIdFor(item.mottakId, 1);
+    await repo.insertDiscovered([item]);
+    await repo.startAttempt(item.mottakId, 'DISCOVERED', 1);
+    await repo.recordPayload(item.mottakId, 1, 12345, 'ab'.repeat(32));
+    await repo.transition({ mottakId: item.mottakId, from: 'FORWARDING', to: 'SENT' });
+    await repo.appendEvent(item.mottakId, { kind: 'status', messageId, status: 'LEVERT', attempt: 1 });
+    const deliveredAt = new Date('2026-03-02T10:00:00Z');
+    await repo.transition({
+      mottakId: item.mottakId,
+      from: 'SENT',
+      to: 'DELIVERED',
+      patch: { deliveredMessageId: messageId, deliveredAt },
+    });
+    await repo.transition({
+      mottakId: item.mottakId,
+      from: 'DELIVERED',
+      to: 'CONFIRMED',
+      patch: { confirmedAt: new Date() },
+    });
+    const row = await repo.findById(item.mottakId);
+    expect(row).toMatchObject({ state: 'CONFIRMED', bytes: 12345, deliveredMessageId: messageId, deliveredAt });
+    const events = await repo.events(item.mottakId);
+    expect(events.map((e) => e.toState ?? e.status)).toEqual([
+      'DISCOVERED',
+      'FORWARDING',
+      'SENT',
+      'LEVERT',
+      'DELIVERED',
+      'CONFIRMED',
+    ]);
+  });
+
+  it('will not store a CONFIRMED row that names no delivered message, whatever the code does', async () => {
+    const item = aDiscoveredItem();
+    await repo.insertDiscovered([item]);
+    await expect(
+      dataSource.query(`UPDATE forsendelse SET state = 'CONFIRMED' WHERE mottak_id = $1`, [item.mottakId]),
+    ).rejects.toThrow(/forsendelse_confirmed_check/);
+  });
+
+  it('finds stale rows of a state, oldest first, and counts rows per state', async () => {
+    const item = aDiscoveredItem();
+    await repo.insertDiscovered([item]);
+    await dataSource.query(`UPDATE forsendelse SET state_changed_at = now() - interval '1 hour' WHERE mottak_id = $1`, [
+      item.mottakId,
+    ]);
+    const stale = await repo.findStale('DISCOVERED', new Date(Date.now() - 60_000), 10);
+    expect(stale.map((r) => r.mottakId)).toEqual([item.mottakId]);
+    const counts = await repo.countByState();
+    expect(counts.DISCOVERED).toBeGreaterThanOrEqual(1);
+    expect(counts.CONFIRMED).toBe(1);
+  });
+
+  it('has a migration that reverts cleanly and applies again', async () => {
+    await dataSource.undoLastMigration();
+    const [{ exists }] = await dataSource.query<
+      {
+        exists: boolean;
+      }[]
+    >(`SELECT to_regclass('forsendelse') IS NOT NULL AS exists`);
+    expect(exists).toBe(false);
+    await dataSource.runMigrations();
+    expect(await repo.countByState()).toMatchObject({ CONFIRMED: 0 });
+  });
+});
