@@ -1,0 +1,175 @@
+import type { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import type { OutboundHttp } from '../http/outbound-http';
+import { describeNetworkError, readBodyLimited, snippet } from '../http/read-body';
+import type { MaskinportenTokenProvider } from '../maskinporten/maskinporten-token.provider';
+import { BrregError, kindOfStatus, type BrregOperation } from './brreg.errors';
+import { availableItemSchema, errorBodySchema, type AvailableItem } from './brreg.schemas';
+
+/** /available has no paging; 64 MiB is hundreds of thousands of entries. More is not Brreg. */
+const MAX_LIST_BYTES = 64 * 1024 * 1024;
+const MAX_ERROR_BYTES = 64 * 1024;
+
+export interface AvailableFilter {
+  tjeneste?: string;
+  /** YYYY-MM-DD */
+  fraDato?: string;
+  tilDato?: string;
+}
+
+export interface AvailableResult {
+  items: AvailableItem[];
+  /** Entries that failed validation: reported, never forwarded, never silently dropped. */
+  rejected: { index: number; mottakId?: unknown; reason: string }[];
+}
+
+export interface Download {
+  body: Readable;
+  /** From Content-Length; null when Brreg streams chunked. */
+  contentLength: number | null;
+}
+
+/** The only code that knows Brreg mottak's URLs, headers and error shapes. */
+export class BrregClient {
+  constructor(
+    private readonly http: OutboundHttp,
+    private readonly baseUrl: string,
+    private readonly tokens: MaskinportenTokenProvider,
+  ) {}
+
+  async available(filter: AvailableFilter = {}): Promise<AvailableResult> {
+    const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as [string, string][]);
+    const url = `${this.baseUrl}/available${query.size > 0 ? `?${query.toString()}` : ''}`;
+    const response = await this.send('available', 'GET', url);
+    if (response.statusCode !== 200) {
+      throw await this.errorFrom('available', response);
+    }
+    const json = await this.readJson('available', response, MAX_LIST_BYTES);
+    const list = z.array(z.unknown()).safeParse(json);
+    if (!list.success) {
+      throw new BrregError('retryable', 'available: the answer is not a JSON array', {
+        operation: 'available',
+        status: 200,
+      });
+    }
+    const result: AvailableResult = { items: [], rejected: [] };
+    list.data.forEach((raw, index) => {
+      const item = availableItemSchema.safeParse(raw);
+      if (item.success) {
+        result.items.push(item.data);
+      } else {
+        const mottakId = typeof raw === 'object' && raw !== null ? (raw as { mottakId?: unknown }).mottakId : undefined;
+        result.rejected.push({ index, mottakId, reason: item.error.issues.map((i) => i.message).join('; ') });
+      }
+    });
+    return result;
+  }
+
+  /** The forsendelse's zip as a stream; the caller must consume or destroy it. */
+  async download(mottakId: string): Promise<Download> {
+    const url = `${this.baseUrl}/download?mottakId=${encodeURIComponent(mottakId)}`;
+    const response = await this.send('download', 'GET', url, mottakId);
+    if (response.statusCode !== 200) {
+      throw await this.errorFrom('download', response, mottakId);
+    }
+    const header = response.headers['content-length'];
+    const contentLength = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : null;
+    return { body: response.body, contentLength };
+  }
+
+  async confirm(mottakId: string): Promise<void> {
+    const url = `${this.baseUrl}/confirm?mottakId=${encodeURIComponent(mottakId)}`;
+    const response = await this.send('confirm', 'PUT', url, mottakId);
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw await this.errorFrom('confirm', response, mottakId);
+    }
+    await response.body.dump();
+  }
+
+  /** Sends with the cached token; on 401 `invalid_token` drops it, fetches a new one and repeats once. */
+  private async send(
+    operation: BrregOperation,
+    method: 'GET' | 'PUT',
+    url: string,
+    mottakId?: string,
+  ): Promise<Dispatcher.ResponseData> {
+    for (let tries = 1; ; tries++) {
+      const token = await this.tokens.getToken();
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(url, {
+          method,
+          dispatcher: this.http.dispatcher,
+          headers: { authorization: `Bearer ${token}`, 'user-agent': this.http.userAgent, accept: '*/*' },
+        });
+      } catch (cause) {
+        throw new BrregError(
+          'retryable',
+          `${operation}: ${describeNetworkError(cause)}`,
+          { operation, mottakId },
+          { cause },
+        );
+      }
+      const challenge = response.headers['www-authenticate'];
+      if (response.statusCode === 401 && tries === 1 && String(challenge).includes('invalid_token')) {
+        await response.body.dump();
+        this.tokens.invalidate(token);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  private async readJson(
+    operation: BrregOperation,
+    response: Dispatcher.ResponseData,
+    limit: number,
+  ): Promise<unknown> {
+    const text = await readBodyLimited(response.body, limit).catch((cause: unknown) => {
+      throw new BrregError('retryable', `${operation}: body unreadable: ${describeNetworkError(cause)}`, {
+        operation,
+        status: response.statusCode,
+      });
+    });
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new BrregError('retryable', `${operation}: the answer is not JSON (${snippet(text)})`, {
+        operation,
+        status: response.statusCode,
+      });
+    }
+  }
+
+  private async errorFrom(
+    operation: BrregOperation,
+    response: Dispatcher.ResponseData,
+    mottakId?: string,
+  ): Promise<BrregError> {
+    const status = response.statusCode;
+    const text = await readBodyLimited(response.body, MAX_ERROR_BYTES).catch(() => '');
+    let parsedBody: unknown;
+    try {
+      parsedBody = JSON.parse(text);
+    } catch {
+      parsedBody = undefined;
+    }
+    const body = errorBodySchema.safeParse(parsedBody);
+    const retryAfter = Number(response.headers['retry-after']);
+    const feilkode = body.success ? body.data.feilkode : undefined;
+    const beskrivelse = body.success ? body.data.beskrivelse : snippet(text);
+    return new BrregError(
+      kindOfStatus(status),
+      `${operation} answered ${status}${feilkode ? ` ${feilkode}` : ''}: ${beskrivelse ?? ''}`,
+      {
+        operation,
+        mottakId,
+        status,
+        feilkode,
+        feilId: body.success ? body.data.feilId : undefined,
+        retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+      },
+    );
+  }
+}

@@ -1,0 +1,145 @@
+import { request } from 'undici';
+import type { z } from 'zod';
+import type { AppConfig } from '../config/app-config';
+import type { OutboundHttp } from '../http/outbound-http';
+import { describeNetworkError, readBodyLimited } from '../http/read-body';
+import { buildGrant } from './grant.builder';
+import { isRetryableStatus, MaskinportenError } from './maskinporten.errors';
+import type { SigningKey } from './signing-key.loader';
+import { metadataSchema, tokenErrorSchema, tokenResponseSchema, type TokenResponse } from './token-response.schema';
+
+const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** A token or error answer is small; anything bigger is not Maskinporten. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+interface Endpoints {
+  issuer: string;
+  tokenUrl: string;
+}
+
+/** The only code that knows Maskinporten's URLs and answers. */
+export class MaskinportenClient {
+  private endpoints?: Endpoints;
+
+  constructor(
+    private readonly http: OutboundHttp,
+    private readonly config: AppConfig['maskinporten'],
+    private readonly signingKey: SigningKey,
+  ) {}
+
+  /** One token request with a freshly signed grant. Throws MaskinportenError. */
+  async requestToken(nowMs: number): Promise<TokenResponse> {
+    const { issuer, tokenUrl } = await this.resolveEndpoints();
+    const assertion = await buildGrant(this.signingKey, {
+      issuer,
+      clientId: this.config.clientId,
+      scope: this.config.scope,
+      nowMs,
+    });
+    const body = new URLSearchParams({ grant_type: GRANT_TYPE, assertion }).toString();
+    const { status, json } = await this.call('POST', tokenUrl, body);
+    if (status === 200) {
+      return this.parse(tokenResponseSchema, json, status);
+    }
+    throw this.errorFrom(status, json);
+  }
+
+  private async resolveEndpoints(): Promise<Endpoints> {
+    if (this.endpoints) {
+      return this.endpoints;
+    }
+    if (this.config.issuer && this.config.tokenUrl) {
+      this.endpoints = { issuer: this.config.issuer, tokenUrl: this.config.tokenUrl };
+      return this.endpoints;
+    }
+    const wellKnownUrl = this.config.wellKnownUrl as string;
+    const { status, json } = await this.call('GET', wellKnownUrl);
+    if (status !== 200) {
+      throw new MaskinportenError(
+        isRetryableStatus(status) ? 'retryable' : 'configuration',
+        `HTTP_${status}`,
+        `metadata document ${wellKnownUrl} answered ${status}`,
+        { status },
+      );
+    }
+    const metadata = this.parse(metadataSchema, json, status);
+    this.endpoints = {
+      issuer: this.config.issuer ?? metadata.issuer,
+      tokenUrl: this.config.tokenUrl ?? metadata.token_endpoint,
+    };
+    return this.endpoints;
+  }
+
+  private async call(method: 'GET' | 'POST', url: string, body?: string): Promise<{ status: number; json: unknown }> {
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, {
+        method,
+        dispatcher: this.http.dispatcher,
+        headers: {
+          'user-agent': this.http.userAgent,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
+        body,
+      });
+    } catch (cause) {
+      throw new MaskinportenError(
+        'retryable',
+        'NETWORK',
+        `${method} ${url} failed: ${describeNetworkError(cause)}`,
+        {},
+        { cause },
+      );
+    }
+    let text: string;
+    try {
+      text = await readBodyLimited(response.body, MAX_BODY_BYTES);
+    } catch (cause) {
+      throw new MaskinportenError(
+        'retryable',
+        'NETWORK',
+        `${method} ${url}: body unreadable: ${describeNetworkError(cause)}`,
+        {
+          status: response.statusCode,
+        },
+      );
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.statusCode, json };
+  }
+
+  private parse<T>(schema: z.ZodType<T>, json: unknown, status: number): T {
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      // A 200 we cannot read is the peer's fault, not ours: retry, and log it with its context.
+      throw new MaskinportenError(
+        'retryable',
+        'INVALID_RESPONSE',
+        `unexpected answer: ${parsed.error.issues[0]?.message}`,
+        {
+          status,
+        },
+      );
+    }
+    return parsed.data;
+  }
+
+  private errorFrom(status: number, json: unknown): MaskinportenError {
+    const parsed = tokenErrorSchema.safeParse(json);
+    const error = parsed.success ? parsed.data : undefined;
+    const code = /MP-\d+/.exec(`${error?.error_uri ?? ''} ${error?.error_description ?? ''}`)?.[0] ?? `HTTP_${status}`;
+    const traceId = /trace[ _-]?id[:= ]+\s*([\w-]+)/i.exec(error?.error_description ?? '')?.[1];
+    return new MaskinportenError(
+      isRetryableStatus(status) ? 'retryable' : 'configuration',
+      code,
+      `token request refused with ${status}${error ? ` ${error.error}: ${error.error_description ?? ''}` : ''}`,
+      { status, error: error?.error, traceId },
+    );
+  }
+}
