@@ -12,5 +12,6 @@ module.exports = {
     '^.+\\.m?js$': ['@swc/jest', { module: { type: 'commonjs' }, jsc: { target: 'es2022' } }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esm.join('|')})/)`],
+  setupFiles: ['<rootDir>/test/setup/quiet-logs.ts'],
   testTimeout: 60000,
 };

@@ -57,15 +57,30 @@ export class InitialSchema1764633600000 implements MigrationInterface {
         attempt     integer,
         message_id  uuid,
         status      text,
+        ip_status_id bigint,
         detail      jsonb,
         CONSTRAINT forsendelse_event_pkey PRIMARY KEY (id),
         CONSTRAINT forsendelse_event_mottak_fkey FOREIGN KEY (mottak_id) REFERENCES forsendelse (mottak_id),
         CONSTRAINT forsendelse_event_kind_check CHECK (kind IN ('transition', 'status', 'note'))
       )`);
     await q.query(`CREATE INDEX forsendelse_event_mottak_idx ON forsendelse_event (mottak_id, id)`);
+    // An IP status is applied once, however often the feed's overlap or a webhook brings it again.
+    await q.query(
+      `CREATE UNIQUE INDEX forsendelse_event_ip_status_idx ON forsendelse_event (ip_status_id) WHERE ip_status_id IS NOT NULL`,
+    );
+
+    // The status feed's high-water mark (tracking module): the IP's lastUpdate up to which all is read.
+    await q.query(`
+      CREATE TABLE status_cursor (
+        name        text        NOT NULL,
+        high_water  timestamptz NOT NULL,
+        updated_at  timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT status_cursor_pkey PRIMARY KEY (name)
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE status_cursor`);
     await q.query(`DROP TABLE forsendelse_event`);
     await q.query(`DROP TABLE forsendelse_attempt`);
     await q.query(`DROP TABLE forsendelse`);

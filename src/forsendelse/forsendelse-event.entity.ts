@@ -34,6 +34,10 @@ export class ForsendelseEventEntity {
   @Column({ type: 'text', nullable: true })
   status: string | null;
 
+  /** The IP's status id, for statuses: unique, so a status is recorded once. */
+  @Column({ name: 'ip_status_id', type: 'bigint', nullable: true })
+  ipStatusId: string | null;
+
   @Column({ type: 'jsonb', nullable: true })
   detail: Record<string, unknown> | null;
 }

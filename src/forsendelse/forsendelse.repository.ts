@@ -44,6 +44,15 @@ export interface NewEvent {
   detail?: Record<string, unknown>;
 }
 
+export interface ObservedStatus {
+  attempt: number;
+  messageId: string;
+  status: string;
+  ipStatusId: number;
+  lastUpdate: string;
+  description?: string | null;
+}
+
 const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
   bytes: 'bytes',
   sha256: 'sha256',
@@ -201,6 +210,47 @@ export class ForsendelseRepository {
       `UPDATE forsendelse SET bytes = $3, sha256 = $4 WHERE mottak_id = $1 AND attempt = $2`,
       [mottakId, attempt, bytes, sha256],
     );
+  }
+
+  /**
+   * Records an IP status for one of the row's attempts. Returns false when that status id was recorded
+   * before (a feed overlap, a repeated webhook): the caller then does not act on it again.
+   */
+  async recordStatus(mottakId: string, status: ObservedStatus): Promise<boolean> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, status, ip_status_id, detail)
+       VALUES ($1, 'status', $2, $3, $4, $5, $6)
+       ON CONFLICT (ip_status_id) WHERE ip_status_id IS NOT NULL DO NOTHING
+       RETURNING id`,
+      [
+        mottakId,
+        status.attempt,
+        status.messageId,
+        status.status,
+        status.ipStatusId,
+        JSON.stringify({ lastUpdate: status.lastUpdate, description: status.description ?? undefined }),
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  /** Rows in any of `states`, oldest transition first: the per-message status strategy walks these. */
+  async findInStates(states: readonly ForsendelseState[], limit: number): Promise<ForsendelseEntity[]> {
+    return this.dataSource
+      .getRepository(ForsendelseEntity)
+      .createQueryBuilder('f')
+      .where('f.state IN (:...states)', { states })
+      .orderBy('f.state_changed_at', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** When the oldest row still waiting for statuses last changed: where a fresh status feed starts reading. */
+  async oldestAwaitingStatus(): Promise<Date | null> {
+    const [row] = await this.dataSource.query<{ at: Date | null }[]>(
+      `SELECT min(state_changed_at) AS at FROM forsendelse WHERE state IN ('FORWARDING', 'SENT')`,
+    );
+    return row?.at ?? null;
   }
 
   async appendEvent(mottakId: string, event: NewEvent): Promise<void> {

@@ -1,0 +1,34 @@
+import type { JobsOptions } from 'bullmq';
+
+/** At most five minutes between tries: a peer back after an outage is noticed soon. */
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * 2 s, 4 s, 8 s … capped at 5 min. With WORK_JOB_OPTIONS.attempts that is about a day of retries: a peer
+ * that is down for hours must not turn into a FAILED forsendelse, and a permanent error is thrown as
+ * UnrecoverableError (no retries) after the reason is recorded on the row.
+ */
+export function backoffStrategy(attemptsMade: number): number {
+  return Math.min(2_000 * 2 ** Math.max(attemptsMade - 1, 0), MAX_BACKOFF_MS);
+}
+
+/**
+ * Completed jobs are removed so the same deterministic id can be enqueued again later (a new attempt, a
+ * reconcile); failed ones are kept a while for the dashboard.
+ */
+export const WORK_JOB_OPTIONS: JobsOptions = {
+  attempts: 300,
+  backoff: { type: 'custom' },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+};
+
+/** Scheduled ticks: one try each; the next tick is the retry. */
+export const TICK_JOB_OPTIONS: JobsOptions = {
+  attempts: 1,
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 100 },
+};
+
+/** Worker settings every processor uses, so the custom backoff applies. */
+export const WORKER_SETTINGS = { backoffStrategy };

@@ -1,0 +1,24 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ALL_QUEUES } from './queue-names';
+import { redisOptionsFromUrl } from './redis-options';
+import { SchedulerService } from './scheduler.service';
+
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        connection: redisOptionsFromUrl(config.redis.url),
+        prefix: config.redis.queuePrefix,
+      }),
+    }),
+    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
+  ],
+  providers: [SchedulerService],
+  exports: [BullModule],
+})
+export class QueuesModule {}
