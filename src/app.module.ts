@@ -1,11 +1,33 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { BrregModule } from './brreg/brreg.module';
+import { ClockModule } from './clock/clock.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { EformidlingModule } from './eformidling/eformidling.module';
+import { ForsendelseModule } from './forsendelse/forsendelse.module';
+import { HttpModule } from './http/http.module';
 import { OpsModule } from './ops/ops.module';
+import { QueuesModule } from './queues/queues.module';
+import { ReconcileModule } from './reconcile/reconcile.module';
+import { TrackingModule } from './tracking/tracking.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: AppModule, imports: [ConfigModule.forRoot(config), OpsModule] };
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule,
+        HttpModule,
+        QueuesModule,
+        ForsendelseModule,
+        BrregModule,
+        EformidlingModule,
+        TrackingModule,
+        ReconcileModule,
+        OpsModule,
+      ],
+    };
   }
 }

@@ -44,6 +44,7 @@ export interface AppConfig {
   };
   forward: { concurrency: number; maxSendAttempts: number; spoolDir: string };
   confirm: { concurrency: number };
+  reconcile: { intervalMs: number; staleMs: number };
   /** Absent: the dashboard and admin routes are off, not open. */
   admin?: { username: string; password: string };
   http: { timeoutMs: number; httpsProxy?: string; httpProxy?: string; noProxy?: string };

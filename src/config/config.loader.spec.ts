@@ -20,7 +20,14 @@ const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
-    const config = loadConfig(aValidEnv());
+    const config = loadConfig(
+      aValidEnv({
+        MASKINPORTEN_ISSUER: undefined,
+        MASKINPORTEN_TOKEN_URL: undefined,
+        BRREG_BASE_URL: undefined,
+        EFM_BASE_URL: undefined,
+      }),
+    );
     expect(config.port).toBe(3000);
     expect(config.logLevel).toBe('info');
     expect(config.database).toEqual({ url: 'postgres://postgres@127.0.0.1:5432/bridge', migrate: true });
@@ -39,7 +46,16 @@ describe('loadConfig', () => {
   });
 
   it('derives production URLs and the avtalt process from their switches', () => {
-    const config = loadConfig(aValidEnv({ MASKINPORTEN_ENV: 'prod', BRREG_ENV: 'prod', EFM_MESSAGE_TYPE: 'avtalt' }));
+    const config = loadConfig(
+      aValidEnv({
+        MASKINPORTEN_ENV: 'prod',
+        BRREG_ENV: 'prod',
+        EFM_MESSAGE_TYPE: 'avtalt',
+        MASKINPORTEN_ISSUER: undefined,
+        MASKINPORTEN_TOKEN_URL: undefined,
+        BRREG_BASE_URL: undefined,
+      }),
+    );
     expect(config.maskinporten.issuer).toBe('https://maskinporten.no/');
     expect(config.maskinporten.tokenUrl).toBe('https://maskinporten.no/token');
     expect(config.brreg.baseUrl).toBe('https://mottak.brreg.no/outbound');
@@ -48,7 +64,11 @@ describe('loadConfig', () => {
 
   it('leaves issuer and token URL to the metadata document when a well-known URL is given', () => {
     const config = loadConfig(
-      aValidEnv({ MASKINPORTEN_WELL_KNOWN_URL: 'http://127.0.0.1:8082/.well-known/oauth-authorization-server' }),
+      aValidEnv({
+        MASKINPORTEN_WELL_KNOWN_URL: 'http://127.0.0.1:8082/.well-known/oauth-authorization-server',
+        MASKINPORTEN_ISSUER: undefined,
+        MASKINPORTEN_TOKEN_URL: undefined,
+      }),
     );
     expect(config.maskinporten.issuer).toBeUndefined();
     expect(config.maskinporten.tokenUrl).toBeUndefined();

@@ -148,6 +148,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       spoolDir: env.SPOOL_DIR ?? tmpdir(),
     },
     confirm: { concurrency: env.CONFIRM_CONCURRENCY },
+    reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, staleMs: env.RECONCILE_STALE_MS },
     admin,
     http: {
       timeoutMs: env.HTTP_TIMEOUT_MS,

@@ -87,6 +87,12 @@ export const envSchema = z.object({
   FORWARD_CONCURRENCY: positiveInt(1, 256).default(4).describe('forward jobs per replica'),
   CONFIRM_CONCURRENCY: positiveInt(1, 256).default(4).describe('confirm jobs per replica'),
   MAX_SEND_ATTEMPTS: positiveInt(1, 100).default(3).describe('sends per forsendelse before it is parked'),
+  RECONCILE_INTERVAL_MS: positiveInt(1000, 86_400_000)
+    .default(60_000)
+    .describe('how often stalled rows are looked for'),
+  RECONCILE_STALE_MS: positiveInt(1000, 86_400_000)
+    .default(300_000)
+    .describe('a row unchanged this long in a state that waits on us gets its job enqueued again'),
   SPOOL_DIR: optionalString.describe('where a download without Content-Length is spooled (default: OS temp dir)'),
   ADMIN_USERNAME: optionalString.describe('basic auth user for /queues and /admin; without it those routes are off'),
   ADMIN_PASSWORD: optionalString.describe('basic auth password for /queues and /admin; secret'),

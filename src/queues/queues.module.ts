@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { ALL_QUEUES } from './queue-names';
 import { redisOptionsFromUrl } from './redis-options';
 import { SchedulerService } from './scheduler.service';
+import { WorkQueues } from './work-queues';
 
 @Global()
 @Module({
@@ -18,7 +19,7 @@ import { SchedulerService } from './scheduler.service';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [SchedulerService],
-  exports: [BullModule],
+  providers: [SchedulerService, WorkQueues],
+  exports: [BullModule, WorkQueues],
 })
 export class QueuesModule {}

@@ -6,9 +6,6 @@ import { APP_CONFIG } from '../config/config.module';
 import { TICK_JOB_OPTIONS } from './job-options';
 import { jobIds, QueueName } from './queue-names';
 
-/** How often reconcile looks for stalled rows. */
-export const RECONCILE_INTERVAL_MS = 60_000;
-
 /**
  * Job schedulers for the periodic work: BullMQ keeps one per id across all replicas, so each tick runs once
  * per interval however many bridges run, and upserting on every start is harmless.
@@ -28,7 +25,7 @@ export class SchedulerService implements OnApplicationBootstrap {
     const schedules: [Queue, QueueName, number][] = [
       [this.poll, QueueName.BrregPoll, this.config.brreg.pollIntervalMs],
       [this.track, QueueName.Track, this.config.efm.statusPollIntervalMs],
-      [this.reconcile, QueueName.Reconcile, RECONCILE_INTERVAL_MS],
+      [this.reconcile, QueueName.Reconcile, this.config.reconcile.intervalMs],
     ];
     for (const [queue, name, every] of schedules) {
       await queue.upsertJobScheduler(jobIds.scheduler(name), { every }, { name: 'tick', opts: TICK_JOB_OPTIONS });

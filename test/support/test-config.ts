@@ -13,9 +13,16 @@ export function aPrivateKeyPem(): string {
   return cachedKey;
 }
 
-/** The smallest environment that passes validation (kid mode), with overrides. */
+/**
+ * The smallest environment that passes validation (kid mode), with overrides. Peers point at a closed
+ * loopback port unless a test overrides them: tests never reach outside this machine.
+ */
 export function aValidEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
+    MASKINPORTEN_ISSUER: 'http://127.0.0.1:9/',
+    MASKINPORTEN_TOKEN_URL: 'http://127.0.0.1:9/token',
+    BRREG_BASE_URL: 'http://127.0.0.1:9/outbound',
+    EFM_BASE_URL: 'http://127.0.0.1:9',
     MASKINPORTEN_CLIENT_ID: '7f1c0f4e-2d4b-4d8e-9a34-1b2c3d4e5f60',
     MASKINPORTEN_KEY_ID: 'test-kid',
     MASKINPORTEN_PRIVATE_KEY: aPrivateKeyPem(),

@@ -11,7 +11,12 @@ export interface ListeningServer {
 }
 
 /** Listens on host:port (0 = an ephemeral port) and resolves once bound. */
-export async function listen(app: Express, port: number, host: string, beforeClose?: () => void): Promise<ListeningServer> {
+export async function listen(
+  app: Express,
+  port: number,
+  host: string,
+  beforeClose?: () => void,
+): Promise<ListeningServer> {
   const server = createServer(app);
   // Multi-GiB uploads and downloads must not be cut by Node's default request timeout.
   server.requestTimeout = 0;

@@ -1,0 +1,257 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { BrregClient } from '../brreg/brreg.client';
+import { BrregError } from '../brreg/brreg.errors';
+import { Clock } from '../clock/clock';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { messageIdFor } from '../forsendelse/forsendelse-ids';
+import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
+import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import type { ForwardJobData } from '../queues/job-catalogue';
+import { ARKIVMELDING_FILENAME, buildArkivmelding, titleFor, zipFilenameFor } from './arkivmelding.builder';
+import { CapabilitiesCache } from './capabilities.cache';
+import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
+import { IpError } from './integrasjonspunkt.errors';
+import { transfer } from './payload-transfer';
+import { buildSbd } from './sbd.builder';
+
+/** Statuses that prove the IP sent (or finished with) the message: a forward seeing one is done. */
+const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
+
+export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding';
+
+/**
+ * DISCOVERED/FORWARDING → SENT for one attempt: capabilities → create → upload arkivmelding.xml → stream the
+ * zip → record the send request → send. A resumed forward first asks the IP what exists for its messageId and
+ * never sends one attempt twice (ARCHITECTURE.md, "Idempotency": the IP's send is not idempotent).
+ */
+@Injectable()
+export class ForwardService {
+  private readonly logger = new Logger('Forward');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly forsendelser: ForsendelseRepository,
+    private readonly brreg: BrregClient,
+    private readonly ip: IntegrasjonspunktClient,
+    private readonly capabilities: CapabilitiesCache,
+    private readonly clock: Clock,
+  ) {}
+
+  async forward(job: ForwardJobData): Promise<ForwardOutcome> {
+    const { mottakId, attempt } = job;
+    const messageId = messageIdFor(mottakId, attempt);
+    const log = { mottakId, messageId, attempt };
+    const row = await this.claim(job);
+    if (!row) {
+      return 'not-forwarding';
+    }
+
+    const verdict = await this.capabilities.check(this.config.efm.receiverOrgnr, this.config.efm.process);
+    if (!verdict.accepts) {
+      return this.park(row, verdict.reason);
+    }
+
+    const conversation = await this.ip.conversationByMessageId(messageId);
+    if (conversation) {
+      const statuses = conversation.messageStatuses.map((s) => s.status);
+      if (statuses.some((s) => SENT_OR_LATER.has(s))) {
+        return this.markSent(row, 'the IP already sent it', { statuses });
+      }
+      if (!(await this.ip.hasOutMessage(messageId))) {
+        // Created, never SENDT, and no longer held: the IP has it in flight or lost it. Tracking will see
+        // SENDT, FEIL or LEVETID_UTLOPT; sending again could deliver twice.
+        return this.markSent(row, 'conversation without out-message', { statuses });
+      }
+      if (row.sendRequestedAt) {
+        return this.markSent(row, 'send was requested before; never repeated', { statuses });
+      }
+      this.logger.log({ msg: 'resuming a created message', ...log });
+    } else {
+      try {
+        await this.ip.createMessage(this.sbd(row));
+      } catch (error) {
+        if (error instanceof IpError && error.kind === 'permanent') {
+          return this.park(row, error.message);
+        }
+        throw error;
+      }
+      this.logger.log({ msg: 'message created', ...log, service: verdict.service });
+    }
+
+    await this.upload(row, messageId);
+    return this.send(row, messageId);
+  }
+
+  /** The row, moved to FORWARDING if it was DISCOVERED; undefined if this attempt is not ours to forward. */
+  private async claim(job: ForwardJobData): Promise<ForsendelseEntity | undefined> {
+    let row = await this.forsendelser.findById(job.mottakId);
+    if (row?.state === 'DISCOVERED' && row.attempt === job.attempt) {
+      await this.forsendelser.startAttempt(job.mottakId, 'DISCOVERED', job.attempt);
+      row = await this.forsendelser.findById(job.mottakId);
+    }
+    if (row?.state !== 'FORWARDING' || row.attempt !== job.attempt) {
+      return undefined;
+    }
+    return row;
+  }
+
+  private sbd(row: ForsendelseEntity) {
+    const efm = this.config.efm;
+    return buildSbd({
+      mottakId: row.mottakId,
+      attempt: row.attempt,
+      senderOrgnr: efm.senderOrgnr,
+      receiverOrgnr: efm.receiverOrgnr,
+      messageType: efm.messageType,
+      process: efm.process,
+      avtaltIdentifier: efm.avtaltIdentifier,
+      ttlHours: efm.ttlHours,
+      nowMs: this.clock.now(),
+      avtaltContent: {
+        mottakId: row.mottakId,
+        oppdatert: row.oppdatert,
+        tjeneste: row.tjeneste,
+        filename: zipFilenameFor(row.mottakId),
+      },
+    });
+  }
+
+  /** Both files; a DuplicateFilenameException means an earlier try already uploaded that one. */
+  private async upload(row: ForsendelseEntity, messageId: string): Promise<void> {
+    const zipFilename = zipFilenameFor(row.mottakId);
+    try {
+      if (this.config.efm.messageType === 'arkivmelding') {
+        const xml = buildArkivmelding({
+          mottakId: row.mottakId,
+          messageId,
+          zipFilename,
+          oppdatert: row.oppdatert,
+          tjeneste: row.tjeneste,
+          nowMs: this.clock.now(),
+        });
+        await this.uploadOnce(messageId, () =>
+          this.ip.upload(messageId, {
+            filename: ARKIVMELDING_FILENAME,
+            title: 'Arkivmelding',
+            contentType: 'application/xml',
+            body: xml,
+            contentLength: Buffer.byteLength(xml),
+          }),
+        );
+      }
+      await this.uploadOnce(messageId, async () => {
+        const download = await this.brreg.download(row.mottakId);
+        const measured = await transfer(download, this.config.forward.spoolDir, row.mottakId, (body, contentLength) =>
+          this.ip.upload(messageId, {
+            filename: zipFilename,
+            title: titleFor(row),
+            contentType: 'application/zip',
+            body,
+            contentLength,
+          }),
+        );
+        if (row.sha256 && row.sha256 !== measured.sha256) {
+          // Every attempt must carry the same bytes (ARCHITECTURE.md): Brreg changed the forsendelse.
+          throw new UnrecoverableError(
+            `zip differs from an earlier attempt (sha256 ${row.sha256} → ${measured.sha256})`,
+          );
+        }
+        await this.forsendelser.recordPayload(row.mottakId, row.attempt, measured.bytes, measured.sha256);
+        this.logger.log({ msg: 'zip uploaded', mottakId: row.mottakId, messageId, ...measured });
+      });
+    } catch (error) {
+      if (error instanceof UnrecoverableError || (error instanceof IpError && error.kind === 'permanent')) {
+        return this.park(row, error.message);
+      }
+      if (error instanceof BrregError && error.isNotFound) {
+        return this.park(row, `Brreg no longer offers it: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  private async uploadOnce(messageId: string, upload: () => Promise<void>): Promise<void> {
+    try {
+      await upload();
+    } catch (error) {
+      if (error instanceof IpError && error.is('DuplicateFilenameException')) {
+        this.logger.log({ msg: 'file already uploaded by an earlier try', messageId });
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private async send(row: ForsendelseEntity, messageId: string): Promise<ForwardOutcome> {
+    // Committed before the POST: if we die after it, the resumed forward will not send again.
+    if (!(await this.forsendelser.markSendRequested(row.mottakId, row.attempt))) {
+      return this.markSent(row, 'send was requested by another try; never repeated', {});
+    }
+    try {
+      await this.ip.send(messageId);
+    } catch (error) {
+      if (error instanceof IpError && error.is('TimeToLiveException')) {
+        // The IP records LEVETID_UTLOPT; tracking starts the next attempt.
+        return this.markSent(row, error.message, {});
+      }
+      if (error instanceof IpError && error.kind === 'permanent') {
+        return this.park(row, error.message);
+      }
+      // The answer may be lost while the send went through: the retry finds out from the conversation.
+      throw error;
+    }
+    await this.forsendelser.transition({
+      mottakId: row.mottakId,
+      from: 'FORWARDING',
+      to: 'SENT',
+      attempt: row.attempt,
+      detail: { send: 'accepted' },
+    });
+    this.logger.log({ msg: 'message sent', mottakId: row.mottakId, messageId, attempt: row.attempt });
+    return 'sent';
+  }
+
+  private async markSent(
+    row: ForsendelseEntity,
+    reason: string,
+    detail: Record<string, unknown>,
+  ): Promise<ForwardOutcome> {
+    await this.forsendelser.transition({
+      mottakId: row.mottakId,
+      from: 'FORWARDING',
+      to: 'SENT',
+      attempt: row.attempt,
+      detail: { ...detail, reason },
+    });
+    this.logger.log({
+      msg: 'already sent',
+      reason,
+      mottakId: row.mottakId,
+      messageId: row.messageId,
+      attempt: row.attempt,
+    });
+    return 'already-sent';
+  }
+
+  /** Records the reason on the row and stops retries: an operator replays once the cause is fixed. */
+  private async park(row: ForsendelseEntity, reason: string): Promise<never> {
+    await this.forsendelser.transition({
+      mottakId: row.mottakId,
+      from: 'FORWARDING',
+      to: 'FAILED',
+      attempt: row.attempt,
+      patch: { failureReason: reason },
+      detail: { reason },
+    });
+    this.logger.error({
+      msg: 'forsendelse parked',
+      reason,
+      mottakId: row.mottakId,
+      messageId: row.messageId,
+      attempt: row.attempt,
+    });
+    throw new UnrecoverableError(reason);
+  }
+}

@@ -1,0 +1,303 @@
+import type { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import type { OutboundHttp } from '../http/outbound-http';
+import { describeNetworkError, readBodyLimited, snippet } from '../http/read-body';
+import { IpError, kindOfStatus, type IpOperation } from './integrasjonspunkt.errors';
+import {
+  capabilitiesSchema,
+  conversationSchema,
+  ipErrorBodySchema,
+  messageStatusSchema,
+  pageSchema,
+  subscriptionSchema,
+  type Capabilities,
+  type Conversation,
+  type MessageStatus,
+  type Page,
+} from './integrasjonspunkt.schemas';
+import type { StandardBusinessDocument } from './sbd.builder';
+
+const MAX_JSON_BYTES = 32 * 1024 * 1024;
+const statusPageSchema = pageSchema(messageStatusSchema);
+
+export interface UploadFile {
+  filename: string;
+  /** Required by DPV; we always send one. */
+  title: string;
+  contentType: string;
+  body: Readable | Buffer | string;
+  /** Sent as Content-Length so the IP checks its size limit before the body; null streams chunked. */
+  contentLength: number | null;
+}
+
+export interface StatusQuery {
+  fromDateTime?: string;
+  toDateTime?: string;
+  status?: string;
+  messageId?: string;
+  page?: number;
+  size?: number;
+}
+
+export interface SubscriptionRequest {
+  name: string;
+  pushEndpoint: string;
+  resource: 'all' | 'messages';
+  event: 'all' | 'status';
+  filter?: string;
+}
+
+/** The only code that knows the integrasjonspunkt's eFormidling 2 API. */
+export class IntegrasjonspunktClient {
+  private readonly authorization?: string;
+
+  constructor(
+    private readonly http: OutboundHttp,
+    private readonly baseUrl: string,
+    basicAuth?: { username: string; password: string },
+  ) {
+    if (basicAuth) {
+      this.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`;
+    }
+  }
+
+  async capabilities(orgnr: string, process?: string): Promise<Capabilities> {
+    const query = process ? `?process=${encodeURIComponent(process)}` : '';
+    return this.json('capabilities', 'GET', `/api/capabilities/${orgnr}${query}`, capabilitiesSchema);
+  }
+
+  async createMessage(sbd: StandardBusinessDocument): Promise<void> {
+    const messageId = sbd.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
+    const response = await this.call('create', 'POST', '/api/messages/out', {
+      messageId,
+      body: JSON.stringify(sbd),
+      headers: { 'content-type': 'application/json' },
+    });
+    await this.expectOk('create', response, messageId);
+  }
+
+  async upload(messageId: string, file: UploadFile): Promise<void> {
+    const headers: Record<string, string> = {
+      'content-type': file.contentType,
+      'content-disposition': `attachment; name="${quoted(file.title)}"; filename="${quoted(file.filename)}"`,
+    };
+    if (file.contentLength !== null) {
+      headers['content-length'] = String(file.contentLength);
+    }
+    const response = await this.call('upload', 'PUT', `/api/messages/out/${messageId}`, {
+      messageId,
+      body: file.body,
+      headers,
+    });
+    await this.expectOk('upload', response, messageId);
+  }
+
+  /** Not idempotent at the IP: the caller records the request before calling (ARCHITECTURE.md). */
+  async send(messageId: string): Promise<void> {
+    const response = await this.call('send', 'POST', `/api/messages/out/${messageId}`, { messageId });
+    await this.expectOk('send', response, messageId);
+  }
+
+  /** True if the IP still holds the unsent out-message. */
+  async hasOutMessage(messageId: string): Promise<boolean> {
+    const response = await this.call('get-message', 'GET', `/api/messages/out/${messageId}`, { messageId });
+    if (response.statusCode === 404) {
+      await response.body.dump();
+      return false;
+    }
+    await this.expectOk('get-message', response, messageId);
+    return true;
+  }
+
+  async conversationByMessageId(messageId: string): Promise<Conversation | null> {
+    const response = await this.call('conversation', 'GET', `/api/conversations/messageId/${messageId}`, { messageId });
+    if (response.statusCode === 404) {
+      await response.body.dump();
+      return null;
+    }
+    return this.parse('conversation', response, conversationSchema, messageId);
+  }
+
+  async statuses(query: StatusQuery): Promise<Page<MessageStatus>> {
+    const params = new URLSearchParams({ sort: 'id,asc' });
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) {
+        params.set(key, String(value));
+      }
+    }
+    // URLSearchParams writes '+' as %2B, which the IP needs (a raw '+' reads as a space and gives 400).
+    return this.json('statuses', 'GET', `/api/statuses?${params.toString()}`, statusPageSchema);
+  }
+
+  async statusesOfMessage(messageId: string, page = 0, size = 100): Promise<Page<MessageStatus>> {
+    return this.json(
+      'statuses',
+      'GET',
+      `/api/statuses/${messageId}?page=${page}&size=${size}`,
+      statusPageSchema,
+      messageId,
+    );
+  }
+
+  /** The next queued status, or null (204). */
+  async peekStatus(): Promise<MessageStatus | null> {
+    const response = await this.call('status-queue', 'GET', '/api/statuses/peek', {});
+    if (response.statusCode === 204) {
+      await response.body.dump();
+      return null;
+    }
+    return this.parse('status-queue', response, messageStatusSchema);
+  }
+
+  async deleteStatus(id: number): Promise<void> {
+    const response = await this.call('status-queue', 'DELETE', `/api/statuses/${id}`, {});
+    await this.expectOk('status-queue', response);
+  }
+
+  async createSubscription(subscription: SubscriptionRequest): Promise<number> {
+    const response = await this.call('subscriptions', 'POST', '/api/subscriptions', {
+      body: JSON.stringify(subscription),
+      headers: { 'content-type': 'application/json' },
+    });
+    return (await this.parse('subscriptions', response, subscriptionSchema)).id;
+  }
+
+  async deleteSubscription(id: number): Promise<void> {
+    const response = await this.call('subscriptions', 'DELETE', `/api/subscriptions/${id}`, {});
+    await this.expectOk('subscriptions', response);
+  }
+
+  private async json<T>(
+    operation: IpOperation,
+    method: 'GET',
+    path: string,
+    schema: z.ZodType<T>,
+    messageId?: string,
+  ): Promise<T> {
+    const response = await this.call(operation, method, path, { messageId });
+    return this.parse(operation, response, schema, messageId);
+  }
+
+  private async call(
+    operation: IpOperation,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    options: { messageId?: string; body?: Readable | Buffer | string; headers?: Record<string, string> },
+  ): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = {
+      'user-agent': this.http.userAgent,
+      accept: 'application/json',
+      ...options.headers,
+    };
+    if (this.authorization) {
+      headers.authorization = this.authorization;
+    }
+    try {
+      return await request(`${this.baseUrl}${path}`, {
+        method,
+        dispatcher: this.http.dispatcher,
+        headers,
+        body: options.body,
+      });
+    } catch (cause) {
+      throw new IpError(
+        'retryable',
+        `${operation}: ${describeNetworkError(cause)}`,
+        {
+          operation,
+          messageId: options.messageId,
+        },
+        { cause },
+      );
+    }
+  }
+
+  private async parse<T>(
+    operation: IpOperation,
+    response: Dispatcher.ResponseData,
+    schema: z.ZodType<T>,
+    messageId?: string,
+  ): Promise<T> {
+    if (response.statusCode !== 200) {
+      throw await this.errorFrom(operation, response, messageId);
+    }
+    const text = await readBodyLimited(response.body, MAX_JSON_BYTES).catch((cause: unknown) => {
+      throw new IpError('retryable', `${operation}: body unreadable: ${describeNetworkError(cause)}`, {
+        operation,
+        messageId,
+        status: 200,
+      });
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new IpError('retryable', `${operation}: the answer is not JSON (${snippet(text)})`, {
+        operation,
+        messageId,
+        status: 200,
+      });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new IpError('retryable', `${operation}: unexpected answer at ${issue?.path.join('.')}: ${issue?.message}`, {
+        operation,
+        messageId,
+        status: 200,
+      });
+    }
+    return parsed.data;
+  }
+
+  private async expectOk(operation: IpOperation, response: Dispatcher.ResponseData, messageId?: string): Promise<void> {
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      await response.body.dump();
+      return;
+    }
+    throw await this.errorFrom(operation, response, messageId);
+  }
+
+  private async errorFrom(
+    operation: IpOperation,
+    response: Dispatcher.ResponseData,
+    messageId?: string,
+  ): Promise<IpError> {
+    const status = response.statusCode;
+    const text = await readBodyLimited(response.body, 64 * 1024).catch(() => '');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const body = ipErrorBodySchema.safeParse(json);
+    const exception = body.success ? body.data.exception?.split('.').pop() : undefined;
+    const message = body.success && body.data.message ? body.data.message : snippet(text);
+    return new IpError(
+      kindOfStatus(status),
+      `${operation} answered ${status}${exception ? ` ${exception}` : ''}: ${message}`,
+      {
+        operation,
+        messageId,
+        status,
+        exception,
+      },
+    );
+  }
+}
+
+const FOLD: Record<string, string> = { æ: 'ae', Æ: 'AE', ø: 'o', Ø: 'O', å: 'a', Å: 'A' };
+
+/**
+ * A Content-Disposition parameter value: HTTP headers are not UTF-8, so Norwegian letters are folded to
+ * ASCII (the title inside arkivmelding.xml keeps them) and quotes and line breaks are replaced.
+ */
+function quoted(value: string): string {
+  return value
+    .replace(/[æÆøØåÅ]/g, (c) => FOLD[c])
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/["\\]/g, '_');
+}

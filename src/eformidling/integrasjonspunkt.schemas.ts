@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+export const MESSAGE_STATUSES = [
+  'OPPRETTET',
+  'SENDT',
+  'MOTTATT',
+  'LEVERT',
+  'LEST',
+  'LEVETID_UTLOPT',
+  'FEIL',
+  'ANNET',
+] as const;
+
+/** Unknown values (INNKOMMENDE_*, future ones) are kept as strings: recorded, never acted on. */
+export const messageStatusSchema = z.object({
+  id: z.number().int(),
+  convId: z.number().int().optional(),
+  messageId: z.string(),
+  conversationId: z.string().optional(),
+  status: z.string(),
+  description: z.string().nullish(),
+  lastUpdate: z.string(),
+});
+export type MessageStatus = z.infer<typeof messageStatusSchema>;
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    content: z.array(item),
+    totalElements: z.number().optional(),
+    totalPages: z.number().optional(),
+    number: z.number().optional(),
+    size: z.number().optional(),
+    numberOfElements: z.number().optional(),
+    first: z.boolean().optional(),
+    last: z.boolean(),
+    empty: z.boolean().optional(),
+  });
+}
+export interface Page<T> {
+  content: T[];
+  last: boolean;
+  totalElements?: number;
+  number?: number;
+}
+
+export const capabilitiesSchema = z.object({
+  capabilities: z.array(
+    z.object({
+      process: z.string(),
+      serviceIdentifier: z.string(),
+      documentTypes: z.array(z.object({ type: z.string(), standard: z.string() })).optional(),
+    }),
+  ),
+});
+export type Capabilities = z.infer<typeof capabilitiesSchema>;
+
+export const conversationSchema = z.object({
+  id: z.number().optional(),
+  conversationId: z.string().optional(),
+  messageId: z.string(),
+  serviceIdentifier: z.string().nullish(),
+  processIdentifier: z.string().nullish(),
+  finished: z.boolean().optional(),
+  expiry: z.string().nullish(),
+  messageStatuses: z.array(
+    z.object({ id: z.number().int(), status: z.string(), lastUpdate: z.string(), description: z.string().nullish() }),
+  ),
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
+/** The IP's Spring error body; every field optional, since a proxy's error page may stand in its place. */
+export const ipErrorBodySchema = z.object({
+  status: z.number().optional(),
+  error: z.string().optional(),
+  exception: z.string().optional(),
+  message: z.string().optional(),
+  path: z.string().optional(),
+});
+
+export const subscriptionSchema = z.object({ id: z.number().int() }).loose();

@@ -1,0 +1,50 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../clock/clock';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { WorkQueues } from '../queues/work-queues';
+
+/** Bounds one reconcile tick; a larger backlog is worked through over several ticks. */
+const BATCH = 1000;
+
+export interface ReconcileResult {
+  forward: number;
+  confirm: number;
+  recheck: number;
+}
+
+/**
+ * Postgres is the truth, Redis is disposable (ARCHITECTURE.md): rows that sat too long in a state that waits
+ * on our own work get that work enqueued again. Enqueueing is idempotent (deterministic job ids), so a job
+ * that is merely slow is not doubled. SENT rows wait on the IP: they are re-read, never re-sent.
+ */
+@Injectable()
+export class ReconcileService {
+  private readonly logger = new Logger('Reconcile');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly forsendelser: ForsendelseRepository,
+    private readonly queues: WorkQueues,
+    private readonly clock: Clock,
+  ) {}
+
+  async reconcile(): Promise<ReconcileResult> {
+    const before = new Date(this.clock.now() - this.config.reconcile.staleMs);
+    const toForward = [
+      ...(await this.forsendelser.findStale('DISCOVERED', before, BATCH)),
+      ...(await this.forsendelser.findStale('FORWARDING', before, BATCH)),
+    ];
+    const toConfirm = await this.forsendelser.findStale('DELIVERED', before, BATCH);
+    const toRecheck = await this.forsendelser.findStale('SENT', before, BATCH);
+    await this.queues.forward(toForward.map((row) => ({ mottakId: row.mottakId, attempt: row.attempt })));
+    await this.queues.confirm(toConfirm.map((row) => row.mottakId));
+    await this.queues.recheck(toRecheck.map((row) => row.messageId));
+    const result = { forward: toForward.length, confirm: toConfirm.length, recheck: toRecheck.length };
+    if (result.forward + result.confirm + result.recheck > 0) {
+      this.logger.log({ msg: 'stalled rows re-enqueued', ...result });
+    }
+    return result;
+  }
+}

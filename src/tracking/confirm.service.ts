@@ -1,0 +1,69 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BrregClient } from '../brreg/brreg.client';
+import { BrregError } from '../brreg/brreg.errors';
+import { Clock } from '../clock/clock';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+
+export type ConfirmOutcome = 'confirmed' | 'verified-gone' | 'not-delivered' | 'already-confirmed';
+
+export class StillListedError extends Error {
+  constructor(
+    readonly mottakId: string,
+    cause: BrregError,
+  ) {
+    super(`confirm answered ${cause.context.status} ${cause.context.feilkode ?? ''} but Brreg still lists it`, {
+      cause,
+    });
+    this.name = 'StillListedError';
+  }
+}
+
+/** DELIVERED → CONFIRMED: confirm at Brreg, trusting an ERROR-00005 or a 404 only once /available agrees. */
+@Injectable()
+export class ConfirmService {
+  private readonly logger = new Logger('Confirm');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly forsendelser: ForsendelseRepository,
+    private readonly brreg: BrregClient,
+    private readonly clock: Clock,
+  ) {}
+
+  async confirm(mottakId: string): Promise<ConfirmOutcome> {
+    const row = await this.forsendelser.findById(mottakId);
+    if (row?.state === 'CONFIRMED') {
+      return 'already-confirmed';
+    }
+    if (row?.state !== 'DELIVERED') {
+      // Never confirm what the IP has not delivered.
+      return 'not-delivered';
+    }
+    let outcome: ConfirmOutcome = 'confirmed';
+    try {
+      await this.brreg.confirm(mottakId);
+    } catch (error) {
+      if (!(error instanceof BrregError) || !(error.isConcurrentConfirm || error.isNotFound)) {
+        throw error;
+      }
+      // Brreg may answer ERROR-00005 to a confirm that succeeded, and 404 to one already done; /available is
+      // the truth.
+      const { items } = await this.brreg.available({ tjeneste: this.config.brreg.tjeneste });
+      if (items.some((item) => item.mottakId === mottakId)) {
+        throw new StillListedError(mottakId, error);
+      }
+      outcome = 'verified-gone';
+    }
+    await this.forsendelser.transition({
+      mottakId,
+      from: 'DELIVERED',
+      to: 'CONFIRMED',
+      patch: { confirmedAt: new Date(this.clock.now()) },
+      detail: { outcome },
+    });
+    this.logger.log({ msg: 'confirmed at Brreg', mottakId, messageId: row.deliveredMessageId, outcome });
+    return outcome;
+  }
+}
