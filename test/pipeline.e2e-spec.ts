@@ -1,0 +1,186 @@
+import type { ForsendelseEntity } from '../src/forsendelse/forsendelse.entity';
+import type { SimulatorSet } from '../src/simulator/start-simulators';
+import {
+  control,
+  createTestDatabase,
+  eventually,
+  startBridge,
+  startTestSimulators,
+  testKeys,
+  type RunningBridge,
+} from './support/bridge-harness';
+import type { TestDatabase } from './support/database';
+
+interface SeededForsendelse {
+  mottakId: string;
+  sha256: string;
+}
+interface ConfirmRecord {
+  time: string;
+  mottakId: string | null;
+  outcome: string;
+}
+interface IpMessage {
+  messageId: string;
+  files: { filename: string; sha256: string | null; size: number }[];
+  copiesDelivered: number;
+  doubleDelivery: boolean;
+  statuses: { status: string; lastUpdate: string }[];
+}
+
+const SUCCESSFUL_CONFIRM = new Set(['confirmed', 'conflict-fault-applied']);
+
+async function rows(bridge: RunningBridge): Promise<ForsendelseEntity[]> {
+  return bridge.dataSource.getRepository<ForsendelseEntity>('ForsendelseEntity').find();
+}
+
+describe('the bridge end to end, against the three simulators, real Postgres and real Redis', () => {
+  let sims: SimulatorSet;
+  let db: TestDatabase;
+  let bridge: RunningBridge;
+
+  beforeAll(async () => {
+    sims = await startTestSimulators();
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await bridge?.close();
+    await sims?.close();
+    await db?.drop();
+  });
+
+  it('delivers and confirms every forsendelse, never before LEVERT, never twice, and parks the FEIL one', async () => {
+    const { orgnr } = await testKeys();
+    const brreg = sims.brreg.url;
+    const ip = sims.integrasjonspunkt.url;
+    const seed = (body: Record<string, unknown>) =>
+      control<SeededForsendelse[]>(brreg, '/forsendelser', { body: { orgnr, ...body } });
+
+    const normal = await seed({ count: 18, sizeBytes: 40_000 });
+    const [chunked] = await seed({ count: 1, sizeBytes: 300_000, omitContentLength: true });
+    const [feil] = await seed({ count: 1 });
+    const [expiring] = await seed({ count: 1 });
+    const [conflicting] = await seed({ count: 1 });
+    const all = [...normal, chunked, feil, expiring, conflicting];
+    const bySha = new Map(all.map((f) => [f.mottakId, f.sha256]));
+
+    // The IP scripts match on arkivmelding.xml, which names the mottakId.
+    await control(ip, '/scripts', { body: { match: { arkivmeldingContains: feil.mottakId }, preset: 'FEIL' } });
+    await control(ip, '/scripts', {
+      body: { match: { arkivmeldingContains: expiring.mottakId }, preset: 'LEVETID_UTLOPT', count: 1 },
+    });
+    await control(brreg, '/faults/confirm-conflict', { body: { mottakId: conflicting.mottakId, applied: true } });
+
+    bridge = await startBridge(sims, db);
+
+    // Revoke every token once the first forsendelse is confirmed: the rest must go on with a fresh one.
+    await eventually(
+      async () => ((await rows(bridge)).some((r) => r.state === 'CONFIRMED') ? true : undefined),
+      30_000,
+      'a first confirm',
+    );
+    await control(brreg, '/faults/revoke-tokens', { body: {} });
+
+    const finished = await eventually(
+      async () => {
+        const current = await rows(bridge);
+        const done = current.filter((r) => r.state === 'CONFIRMED' || r.state === 'FAILED');
+        return current.length === all.length && done.length === all.length ? current : undefined;
+      },
+      60_000,
+      'every forsendelse to reach CONFIRMED or FAILED',
+    );
+    const state = new Map(finished.map((r) => [r.mottakId, r]));
+
+    // The FEIL one is parked with the IP's reason; every other one is confirmed.
+    expect(state.get(feil.mottakId)).toMatchObject({ state: 'FAILED', failureReason: expect.stringContaining('FEIL') });
+    for (const f of all.filter((x) => x !== feil)) {
+      expect({ mottakId: f.mottakId, state: state.get(f.mottakId)?.state }).toEqual({
+        mottakId: f.mottakId,
+        state: 'CONFIRMED',
+      });
+    }
+
+    // From the simulators' own records:
+    const confirms = await control<ConfirmRecord[]>(brreg, '/confirms');
+    const messages = await control<IpMessage[]>(ip, '/messages?limit=1000');
+    expect(messages.filter((m) => m.doubleDelivery)).toEqual([]);
+
+    for (const f of all) {
+      const successful = confirms.filter((c) => c.mottakId === f.mottakId && SUCCESSFUL_CONFIRM.has(c.outcome));
+      if (f === feil) {
+        expect(successful).toEqual([]);
+        continue;
+      }
+      // Confirmed exactly once at Brreg...
+      expect({ mottakId: f.mottakId, confirms: successful.length }).toEqual({ mottakId: f.mottakId, confirms: 1 });
+      // ...and not before the IP stored LEVERT for a message carrying this forsendelse's bytes.
+      const confirmedAt = Date.parse(successful[0].time);
+      const carriers = messages.filter((m) => m.files.some((file) => file.sha256 === bySha.get(f.mottakId)));
+      const deliveredAt = carriers
+        .flatMap((m) => m.statuses)
+        .filter((s) => s.status === 'LEVERT' || s.status === 'LEST')
+        .map((s) => Date.parse(s.lastUpdate));
+      expect(deliveredAt.length).toBeGreaterThan(0);
+      expect(Math.min(...deliveredAt)).toBeLessThanOrEqual(confirmedAt);
+    }
+
+    // The expired one was sent again under a new messageId, and confirmed after that message's LEVERT.
+    const expiringRow = state.get(expiring.mottakId);
+    expect(expiringRow?.attempt).toBe(2);
+    const expiringMessages = messages.filter((m) => m.files.some((file) => file.sha256 === expiring.sha256));
+    expect(expiringMessages).toHaveLength(2);
+    expect(
+      expiringMessages.find((m) => m.messageId === expiringRow?.deliveredMessageId)?.statuses.map((s) => s.status),
+    ).toContain('LEVERT');
+    expect(
+      expiringMessages.find((m) => m.messageId !== expiringRow?.deliveredMessageId)?.statuses.map((s) => s.status),
+    ).toContain('LEVETID_UTLOPT');
+
+    // The forsendelse without Content-Length arrived whole.
+    expect(state.get(chunked.mottakId)).toMatchObject({ bytes: 300_000, sha256: chunked.sha256 });
+
+    // The ERROR-00005 one was verified against /available and counted as confirmed.
+    const conflictConfirms = confirms.filter((c) => c.mottakId === conflicting.mottakId);
+    expect(conflictConfirms.map((c) => c.outcome)).toContain('conflict-fault-applied');
+
+    // The revoked token was noticed and replaced.
+    const authFailures = await control<{ failure: string }[]>(brreg, '/auth-failures');
+    expect(authFailures.some((a) => a.failure === 'invalid_token' || a.failure === 'revoked')).toBe(true);
+    const grants = await control<{ outcome: string }[]>(sims.maskinporten.url, '/grants');
+    expect(grants.filter((g) => g.outcome === 'issued').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('a receiver without the capability', () => {
+  let sims: SimulatorSet;
+  let db: TestDatabase;
+  let bridge: RunningBridge;
+
+  beforeAll(async () => {
+    sims = await startTestSimulators();
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await bridge?.close();
+    await sims?.close();
+    await db?.drop();
+  });
+
+  it('is parked with that reason, not retried in a loop', async () => {
+    const { orgnr } = await testKeys();
+    await control(sims.integrasjonspunkt.url, '/receivers/310000009', { method: 'PUT', body: { service: 'none' } });
+    const [f] = await control<SeededForsendelse[]>(sims.brreg.url, '/forsendelser', { body: { orgnr, count: 1 } });
+    bridge = await startBridge(sims, db, { EFM_RECEIVER_ORGNR: '310000009' });
+    const parked = await eventually(
+      async () => (await rows(bridge)).find((r) => r.mottakId === f.mottakId && r.state === 'FAILED'),
+      20_000,
+      'the forsendelse to be parked',
+    );
+    expect(parked.failureReason).toContain('no capability');
+    const created = await control<IpMessage[]>(sims.integrasjonspunkt.url, '/messages');
+    expect(created).toEqual([]);
+  });
+});

@@ -1,0 +1,114 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { loadConfig } from '../../src/config/config.loader';
+import { startSimulators, type SimulatorSet, type SimulatorSetOptions } from '../../src/simulator/start-simulators';
+import { mintTestKeys, type TestKeys } from '../../src/simulator/maskinporten/test-keys';
+import { createTestDatabase, type TestDatabase } from './database';
+
+let keysPromise: Promise<TestKeys> | undefined;
+
+/** Minted once per test file: minting takes a second or two. */
+export function testKeys(): Promise<TestKeys> {
+  keysPromise ??= mintTestKeys(mkdtempSync(join(tmpdir(), 'bridge-keys-')));
+  return keysPromise;
+}
+
+/** The simulators on ephemeral ports, with the test keys trusted and statuses progressing quickly. */
+export async function startTestSimulators(options: SimulatorSetOptions = {}): Promise<SimulatorSet> {
+  const keys = await testKeys();
+  return startSimulators({
+    maskinporten: { port: 0, keysDir: keys.dir, ...options.maskinporten },
+    brreg: { port: 0, ...options.brreg },
+    integrasjonspunkt: {
+      port: 0,
+      statusDelayMs: 20,
+      sendDelayMs: 10,
+      ttlCheckIntervalMs: 0,
+      ...options.integrasjonspunkt,
+    },
+  });
+}
+
+export interface RunningBridge {
+  app: INestApplication;
+  dataSource: DataSource;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The whole bridge (AppModule) against the simulators, a fresh database and its own queue prefix. */
+export async function startBridge(
+  sims: SimulatorSet,
+  db: TestDatabase,
+  env: Record<string, string | undefined> = {},
+): Promise<RunningBridge> {
+  const keys = await testKeys();
+  const config = loadConfig({
+    ...keys.env.x5c,
+    MASKINPORTEN_ISSUER: sims.maskinporten.issuer,
+    MASKINPORTEN_TOKEN_URL: sims.maskinporten.tokenUrl,
+    BRREG_BASE_URL: sims.brreg.outboundUrl,
+    EFM_BASE_URL: sims.integrasjonspunkt.url,
+    EFM_SENDER_ORGNR: keys.orgnr,
+    EFM_RECEIVER_ORGNR: '310000001',
+    DATABASE_URL: db.url,
+    QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    BRREG_POLL_INTERVAL_MS: '1000',
+    EFM_STATUS_POLL_INTERVAL_MS: '200',
+    RECONCILE_INTERVAL_MS: '2000',
+    RECONCILE_STALE_MS: '10000',
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    dataSource: app.get<DataSource>(getDataSourceToken()),
+    url: await app.getUrl(),
+    close: () => app.close(),
+  };
+}
+
+export { createTestDatabase };
+
+/** JSON from a simulator's control API. */
+export async function control<T>(
+  baseUrl: string,
+  path: string,
+  init?: { method?: string; body?: unknown },
+): Promise<T> {
+  const response = await fetch(`${baseUrl}/_sim${path}`, {
+    method: init?.method ?? (init?.body === undefined ? 'GET' : 'POST'),
+    headers: init?.body === undefined ? undefined : { 'content-type': 'application/json' },
+    body: init?.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  if (!response.ok) {
+    throw new Error(`${init?.method ?? 'GET'} /_sim${path} answered ${response.status}: ${await response.text()}`);
+  }
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Polls `check` until it returns a value, or fails with what it last saw. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
