@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'src/simulator/**', 'src/main.ts', 'test/**', 'bench/**'],
+    files: ['src/config/**', 'src/simulator/**', 'src/demo/**', 'src/main.ts', 'test/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -1,0 +1,205 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { AppModule } from '../app.module';
+import { loadConfig } from '../config/config.loader';
+import { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
+import type { ForsendelseState } from '../forsendelse/forsendelse-state';
+import { mintTestKeys } from '../simulator/maskinporten/test-keys';
+import { startSimulators, type SimulatorSet } from '../simulator/start-simulators';
+import { provisionPostgres, provisionRedis, type Provisioned } from './infrastructure';
+
+/** The demo gives up after this long; a healthy run takes a few seconds. */
+const TIMEOUT_MS = 120_000;
+const RECEIVER = '310000001';
+
+interface Case {
+  label: string;
+  mottakId: string;
+  expected: ForsendelseState;
+  expectedAttempts: number;
+}
+
+async function seed(sims: SimulatorSet, orgnr: string): Promise<Case[]> {
+  const post = async (path: string, body: unknown): Promise<unknown> => {
+    const response = await fetch(`${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    }
+    return response.json();
+  };
+  const seedOne = async (body: Record<string, unknown>): Promise<string> => {
+    const [created] = (await post(`${sims.brreg.url}/_sim/forsendelser`, { orgnr, count: 1, ...body })) as {
+      mottakId: string;
+    }[];
+    return created.mottakId;
+  };
+  const cases: Case[] = [
+    {
+      label: 'vedtak, 2 MB',
+      mottakId: await seedOne({ kind: 'vedtak', sizeBytes: 2_000_000 }),
+      expected: 'CONFIRMED',
+      expectedAttempts: 1,
+    },
+    {
+      label: 'svarmelding',
+      mottakId: await seedOne({ kind: 'svarmelding' }),
+      expected: 'CONFIRMED',
+      expectedAttempts: 1,
+    },
+    {
+      label: 'vedtak, 200 kB',
+      mottakId: await seedOne({ kind: 'vedtak', sizeBytes: 200_000 }),
+      expected: 'CONFIRMED',
+      expectedAttempts: 1,
+    },
+    {
+      label: 'no Content-Length',
+      mottakId: await seedOne({ sizeBytes: 500_000, omitContentLength: true }),
+      expected: 'CONFIRMED',
+      expectedAttempts: 1,
+    },
+    { label: 'LEVETID_UTLOPT once', mottakId: await seedOne({}), expected: 'CONFIRMED', expectedAttempts: 2 },
+    { label: 'FEIL', mottakId: await seedOne({}), expected: 'FAILED', expectedAttempts: 1 },
+  ];
+  const ip = `${sims.integrasjonspunkt.url}/_sim/scripts`;
+  await post(ip, { match: { arkivmeldingContains: cases[4].mottakId }, preset: 'LEVETID_UTLOPT', count: 1 });
+  await post(ip, { match: { arkivmeldingContains: cases[5].mottakId }, preset: 'FEIL' });
+  return cases;
+}
+
+function clock(): string {
+  return new Date().toISOString().slice(11, 23);
+}
+
+async function main(): Promise<number> {
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    process.stdout.write('brreg-efm-bridge demo: simulators + bridge, end to end\n\n');
+    const postgres: Provisioned = await provisionPostgres(
+      process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/bridge',
+    );
+    cleanups.push(() => postgres.release());
+    const redis: Provisioned = await provisionRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    cleanups.push(() => redis.release());
+    process.stdout.write(`  database: ${postgres.origin}\n  queues:   ${redis.origin}\n`);
+
+    const keysDir = mkdtempSync(join(tmpdir(), 'bridge-demo-keys-'));
+    cleanups.push(() => Promise.resolve(rmSync(keysDir, { recursive: true, force: true })));
+    const keys = await mintTestKeys(keysDir);
+    const sims = await startSimulators({
+      maskinporten: { port: 0, keysDir },
+      brreg: { port: 0 },
+      integrasjonspunkt: { port: 0, statusDelayMs: 300, sendDelayMs: 50, ttlCheckIntervalMs: 0 },
+    });
+    cleanups.push(() => sims.close());
+    process.stdout.write(
+      `  simulators: Maskinporten ${sims.maskinporten.url}, Brreg ${sims.brreg.outboundUrl}, IP ${sims.integrasjonspunkt.url}\n\n`,
+    );
+    const cases = await seed(sims, keys.orgnr);
+
+    const config = loadConfig({
+      ...keys.env.x5c,
+      MASKINPORTEN_ISSUER: sims.maskinporten.issuer,
+      MASKINPORTEN_TOKEN_URL: sims.maskinporten.tokenUrl,
+      BRREG_BASE_URL: sims.brreg.outboundUrl,
+      EFM_BASE_URL: sims.integrasjonspunkt.url,
+      EFM_SENDER_ORGNR: keys.orgnr,
+      EFM_RECEIVER_ORGNR: RECEIVER,
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: `demo${randomBytes(3).toString('hex')}`,
+      BRREG_POLL_INTERVAL_MS: '1000',
+      EFM_STATUS_POLL_INTERVAL_MS: '250',
+    });
+    // The progress lines below say what happened; the bridge's own JSON logs would drown them.
+    Logger.overrideLogger(false);
+    const app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    cleanups.unshift(() => app.close());
+    const dataSource = app.get<DataSource>(getDataSourceToken());
+    const started = Date.now();
+
+    const seen = new Map<string, string>();
+    const label = new Map(cases.map((c) => [c.mottakId, c.label]));
+    let rows: ForsendelseEntity[] = [];
+    while (Date.now() - started < TIMEOUT_MS) {
+      rows = await dataSource.getRepository(ForsendelseEntity).find();
+      for (const row of rows) {
+        const key = `${row.state}/${row.attempt}`;
+        if (seen.get(row.mottakId) !== key) {
+          const from = seen.get(row.mottakId)?.split('/')[0] ?? '';
+          seen.set(row.mottakId, key);
+          process.stdout.write(
+            `${clock()}  ${row.mottakId.slice(0, 8)}  ${(label.get(row.mottakId) ?? '').padEnd(20)} ${from ? `${from} → ` : ''}${row.state}` +
+              `${row.attempt > 1 ? ` (attempt ${row.attempt})` : ''}${row.failureReason ? ` — ${row.failureReason}` : ''}\n`,
+          );
+        }
+      }
+      if (rows.length === cases.length && rows.every((r) => r.state === 'CONFIRMED' || r.state === 'FAILED')) {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    const byId = new Map(rows.map((r) => [r.mottakId, r]));
+    const failures: string[] = [];
+    const table = cases.map((c) => {
+      const row = byId.get(c.mottakId);
+      const ok = row?.state === c.expected && row.attempt === c.expectedAttempts;
+      if (!ok) {
+        failures.push(
+          `${c.mottakId} (${c.label}): expected ${c.expected} after ${c.expectedAttempts} attempt(s), got ${row?.state ?? 'nothing'}`,
+        );
+      }
+      return [
+        c.mottakId,
+        c.label,
+        c.expected,
+        row?.state ?? '-',
+        String(row?.attempt ?? '-'),
+        row?.bytes === null || row?.bytes === undefined ? '-' : String(row.bytes),
+        ok ? 'ok' : 'NOT OK',
+      ];
+    });
+    const header = ['mottakId', 'case', 'expected', 'final', 'attempts', 'bytes', ''];
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+    const line = (cells: string[]) =>
+      cells
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
+    process.stdout.write(
+      `\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${table.map(line).join('\n')}\n\n`,
+    );
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (failures.length > 0) {
+      process.stdout.write(`FAILED after ${seconds} s:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+      return 1;
+    }
+    process.stdout.write(`All ${cases.length} forsendelser reached their expected final state in ${seconds} s.\n`);
+    return 0;
+  } finally {
+    for (const cleanup of cleanups) {
+      await cleanup().catch(() => undefined);
+    }
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

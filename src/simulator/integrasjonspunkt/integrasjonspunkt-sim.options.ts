@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/** The services the simulator routes to (DPI/DPE/DPH exist in the IP but are not simulated). */
+export const SIMULATED_SERVICES = ['DPO', 'DPF', 'DPV'] as const;
+export type SimulatedService = (typeof SIMULATED_SERVICES)[number];
+
+export interface IntegrasjonspunktSimulatorOptions {
+  /** 0 = an ephemeral port. */
+  port: number;
+  host: string;
+  /** Seeds generated ids (messageId/conversationId the IP fills in), fault draws and response shuffles. */
+  seed: number;
+  /** When set, every non-control call needs these HTTP Basic credentials (the v4 default); 401 otherwise. */
+  basicAuth?: { username: string; password: string };
+  /** Delay between automatic status steps after SENDT (DPO: → MOTTATT → LEVERT; DPV: → LEVERT). 0 in tests. */
+  statusDelayMs: number;
+  /** Delay of the asynchronous send: from an accepted `POST /api/messages/out/{id}` to SENDT. */
+  sendDelayMs: number;
+  /** Service of every 9-digit organisation that was not configured through the control API. */
+  defaultCapability: SimulatedService;
+  /** Our own organisation number: fills in a missing SBD sender, as the IP's `difi.move.org.number` does. */
+  orgnr?: string;
+  /**
+   * How often the TTL job looks for expired conversations. The IP polls every 30 s
+   * (`difi.move.nextmove.ttlPollingrate`); 0 fires exactly at each deadline.
+   */
+  ttlCheckIntervalMs: number;
+  /**
+   * Services whose statuses go on the peek/DELETE status queue (the IP's
+   * `difi.move.feature.statusQueueIncludes`, empty by default: the queue stays empty).
+   */
+  statusQueueIncludes: SimulatedService[];
+  /** `GET /api/statuses` time filter: `false` = BETWEEN (inclusive, as the IP); `true` = exclusive bounds. */
+  statusTimeFilterExclusive: boolean;
+  /**
+   * When > 0, a status is announced to webhook subscribers at once but becomes visible to the status API only
+   * this many ms later (the IP publishes the event inside the transaction that stores the status).
+   */
+  statusCommitDelayMs: number;
+  /**
+   * Status of an SBD whose top level is not exactly `header` + the business-message key. The brief asks for 400;
+   * the IP's deserializer throws an IllegalArgumentException that Spring does not map, so 500 is likely there.
+   */
+  sbdShapeErrorStatus: 400 | 500;
+  /** Conversations kept; past it the oldest finished ones (then the oldest) age out with their statuses. */
+  capacity: number;
+  /** Zone of every date-time the simulator writes (the IP writes its JVM/database zone). */
+  timeZone: string;
+  /** Connect + read timeout of webhook pushes and pings (the IP's `difi.move.webhooks.*Timeout`). */
+  webhookTimeoutMs: number;
+}
+
+export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions = {
+  port: 9093,
+  host: '127.0.0.1',
+  seed: 1,
+  statusDelayMs: 1000,
+  sendDelayMs: 50,
+  defaultCapability: 'DPO',
+  ttlCheckIntervalMs: 30_000,
+  statusQueueIncludes: [],
+  statusTimeFilterExclusive: false,
+  statusCommitDelayMs: 0,
+  sbdShapeErrorStatus: 400,
+  capacity: 50_000,
+  timeZone: 'Europe/Oslo',
+  webhookTimeoutMs: 10_000,
+};
+
+const intFromString = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const envSchema = z.object({
+  SIM_IP_PORT: intFromString(0, 65_535).optional(),
+  SIM_IP_HOST: z.string().min(1).optional(),
+  SIM_IP_USERNAME: z.string().min(1).optional(),
+  SIM_IP_PASSWORD: z.string().min(1).optional(),
+  SIM_IP_STATUS_DELAY_MS: intFromString(0, 86_400_000).optional(),
+  SIM_IP_SEND_DELAY_MS: intFromString(0, 86_400_000).optional(),
+  SIM_IP_TTL_CHECK_MS: intFromString(0, 86_400_000).optional(),
+  SIM_IP_DEFAULT_CAPABILITY: z.enum(SIMULATED_SERVICES).optional(),
+  SIM_IP_ORGNR: z
+    .string()
+    .regex(/^\d{9}$/, 'must be 9 digits')
+    .optional(),
+  SIM_IP_STATUS_QUEUE: z
+    .string()
+    .regex(/^(DPO|DPF|DPV)(,(DPO|DPF|DPV))*$/, 'must be a comma-separated list of DPO, DPF, DPV')
+    .optional(),
+  SIM_SEED: intFromString(-2_147_483_648, 4_294_967_295).optional(),
+});
+
+/**
+ * Reads the simulator's variables; an empty variable counts as unset. Throws one error naming every bad
+ * variable, so a typo stops the simulator at start-up rather than changing its behaviour.
+ */
+export function integrasjonspunktOptionsFromEnv(
+  env: Record<string, string | undefined>,
+): Partial<IntegrasjonspunktSimulatorOptions> {
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .filter((name) => env[name] !== undefined && env[name] !== '')
+      .map((name) => [name, env[name]]),
+  );
+  const parsed = envSchema.safeParse(present);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (parsed.success && (parsed.data.SIM_IP_USERNAME === undefined) !== (parsed.data.SIM_IP_PASSWORD === undefined)) {
+    problems.push('SIM_IP_USERNAME, SIM_IP_PASSWORD: set both or neither');
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new Error(`Invalid integrasjonspunkt simulator configuration: ${problems.join('; ')}`);
+  }
+  const v = parsed.data;
+  const options: Partial<IntegrasjonspunktSimulatorOptions> = {};
+  if (v.SIM_IP_PORT !== undefined) {
+    options.port = v.SIM_IP_PORT;
+  }
+  if (v.SIM_IP_HOST !== undefined) {
+    options.host = v.SIM_IP_HOST;
+  }
+  if (v.SIM_IP_USERNAME !== undefined && v.SIM_IP_PASSWORD !== undefined) {
+    options.basicAuth = { username: v.SIM_IP_USERNAME, password: v.SIM_IP_PASSWORD };
+  }
+  if (v.SIM_IP_STATUS_DELAY_MS !== undefined) {
+    options.statusDelayMs = v.SIM_IP_STATUS_DELAY_MS;
+  }
+  if (v.SIM_IP_SEND_DELAY_MS !== undefined) {
+    options.sendDelayMs = v.SIM_IP_SEND_DELAY_MS;
+  }
+  if (v.SIM_IP_TTL_CHECK_MS !== undefined) {
+    options.ttlCheckIntervalMs = v.SIM_IP_TTL_CHECK_MS;
+  }
+  if (v.SIM_IP_DEFAULT_CAPABILITY !== undefined) {
+    options.defaultCapability = v.SIM_IP_DEFAULT_CAPABILITY;
+  }
+  if (v.SIM_IP_ORGNR !== undefined) {
+    options.orgnr = v.SIM_IP_ORGNR;
+  }
+  if (v.SIM_IP_STATUS_QUEUE !== undefined) {
+    options.statusQueueIncludes = v.SIM_IP_STATUS_QUEUE.split(',') as SimulatedService[];
+  }
+  if (v.SIM_SEED !== undefined) {
+    options.seed = v.SIM_SEED;
+  }
+  return options;
+}
