@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,8 @@ import { maskinportenOptionsFromEnv, startMaskinportenSimulator } from './maskin
 import { formatKeysEnv, mintTestKeys, TEST_KEY_FILES } from './maskinporten/test-keys';
 import { startSimulators } from './start-simulators';
 
+const BRIDGE_ENV_FILE = 'bridge.env';
+
 const USAGE = `Usage: npm run simulators -- [command] [options]
 
 Commands:
@@ -18,7 +20,7 @@ Commands:
   maskinporten | brreg | integrasjonspunkt
                          one simulator alone
   keys DIR               mint a test CA, a virksomhetssertifikat (PEM and PKCS#12) and a registered key
-                         into DIR, and print the bridge's MASKINPORTEN_* variables
+                         into DIR, and print the bridge's MASKINPORTEN_* variables (also DIR/bridge.env)
   grant DIR              print a signed JWT grant for the registered key in DIR (for curl)
 
 Options (each also as an environment variable):
@@ -78,8 +80,17 @@ async function ensureKeys(dir: string): Promise<void> {
     return;
   }
   mkdirSync(dir, { recursive: true });
+  await mintKeys(dir);
+}
+
+/** Mints into `dir` and writes the bridge's variables beside them as `bridge.env` (for `set -a; . bridge.env`). */
+async function mintKeys(dir: string): Promise<void> {
   const keys = await mintTestKeys(dir);
-  process.stdout.write(`Minted test credentials into ${dir}\n${formatKeysEnv(keys)}\n`);
+  const env = formatKeysEnv(keys);
+  writeFileSync(join(dir, BRIDGE_ENV_FILE), env);
+  process.stdout.write(
+    `Minted test credentials into ${dir}; the bridge's variables (also in ${join(dir, BRIDGE_ENV_FILE)}):\n\n${env}\n`,
+  );
 }
 
 async function printGrant(dir: string): Promise<void> {
@@ -110,9 +121,7 @@ async function main(): Promise<void> {
       if (!dir) {
         throw new Error('keys needs a folder: npm run simulators -- keys DIR');
       }
-      const keys = await mintTestKeys(resolve(dir));
-      process.stdout.write(formatKeysEnv(keys));
-      return;
+      return mintKeys(resolve(dir));
     }
     case 'grant':
       return printGrant(resolve(dir ?? '.sim-keys'));
