@@ -16,7 +16,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Only src/config/ (and the simulator/CLI entrypoints) read process.env.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Only src/config/ (and the simulator/CLI entrypoints) read process.env.',
+        },
       ],
     },
   },

@@ -1,6 +1,17 @@
 // Nest 12, jose and uuid are pure ESM; jest on Node 20 cannot require(esm), so swc turns them into CJS
 // (../shared/STACK.md, trap 1).
-const esm = ['@nestjs', 'jose', 'uuid', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@borewit', 'load-esm'];
+const esm = [
+  '@nestjs',
+  'jose',
+  'uuid',
+  'file-type',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  'uint8array-extras',
+  '@borewit',
+  'load-esm',
+];
 
 /** @type {import('jest').Config} */
 module.exports = {
