@@ -15,6 +15,7 @@ import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
 import { IpError } from './integrasjonspunkt.errors';
 import { transfer } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
+import { uploadLimitFor, UploadTooLargeError } from './service-limits';
 
 /** Statuses that prove the IP sent (or finished with) the message: a forward seeing one is done. */
 const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
@@ -80,7 +81,7 @@ export class ForwardService {
       this.logger.log({ msg: 'message created', ...log, service: verdict.service });
     }
 
-    await this.upload(row, messageId);
+    await this.upload(row, messageId, verdict.service);
     return this.send(row, messageId);
   }
 
@@ -119,7 +120,8 @@ export class ForwardService {
   }
 
   /** Both files; a DuplicateFilenameException means an earlier try already uploaded that one. */
-  private async upload(row: ForsendelseEntity, messageId: string): Promise<void> {
+  private async upload(row: ForsendelseEntity, messageId: string, service: string): Promise<void> {
+    const limit = uploadLimitFor(service);
     const zipFilename = zipFilenameFor(row.mottakId);
     try {
       if (this.config.efm.messageType === 'arkivmelding') {
@@ -143,15 +145,18 @@ export class ForwardService {
       }
       await this.uploadOnce(messageId, async () => {
         const download = await this.brreg.download(row.mottakId);
-        const measured = await transfer(download, this.config.forward.spoolDir, row.mottakId, (body, contentLength) =>
-          this.ip.upload(messageId, {
+        const measured = await transfer(download, this.config.forward.spoolDir, row.mottakId, (body, contentLength) => {
+          if (limit !== undefined && contentLength > limit) {
+            throw new UploadTooLargeError(service, contentLength, limit);
+          }
+          return this.ip.upload(messageId, {
             filename: zipFilename,
             title: titleFor(row),
             contentType: 'application/zip',
             body,
             contentLength,
-          }),
-        );
+          });
+        });
         if (row.sha256 && row.sha256 !== measured.sha256) {
           // Every attempt must carry the same bytes (ARCHITECTURE.md): Brreg changed the forsendelse.
           throw new UnrecoverableError(
@@ -162,7 +167,11 @@ export class ForwardService {
         this.logger.log({ msg: 'zip uploaded', mottakId: row.mottakId, messageId, ...measured });
       });
     } catch (error) {
-      if (error instanceof UnrecoverableError || (error instanceof IpError && error.kind === 'permanent')) {
+      if (
+        error instanceof UnrecoverableError ||
+        error instanceof UploadTooLargeError ||
+        (error instanceof IpError && error.kind === 'permanent')
+      ) {
         return this.park(row, error.message);
       }
       if (error instanceof BrregError && error.isNotFound) {

@@ -56,6 +56,9 @@ export async function transfer(
   if (download.contentLength !== null) {
     const expected = download.contentLength;
     download.body.on('error', (error) => meter.destroy(error));
+    // The upload, which consumes the meter, reports its failure; when the upload never started (refused
+    // before), nobody is left to, and an unheard 'error' would crash the process.
+    meter.on('error', () => undefined);
     const body = download.body.pipe(meter);
     try {
       await upload(body, expected);

@@ -1,0 +1,28 @@
+/**
+ * The IP's default per-service upload limits (spec/integrasjonspunkt.md: DPO 1 GB, DPF 1 GB, DPV 250 MB; the
+ * IP reads them as Spring data sizes, i.e. binary units). The IP checks Content-Length against them before it
+ * reads the body and then closes the connection on a large body, so the client often sees a broken pipe
+ * instead of the 400 MaxFileSizeExceededException. Checking first turns that into a clear, parked reason.
+ */
+const DEFAULT_LIMITS: Readonly<Record<string, number>> = {
+  DPO: 1024 ** 3,
+  DPF: 1024 ** 3,
+  DPV: 250 * 1024 ** 2,
+};
+
+export function uploadLimitFor(service: string): number | undefined {
+  return DEFAULT_LIMITS[service];
+}
+
+export class UploadTooLargeError extends Error {
+  constructor(
+    readonly service: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(
+      `the zip is ${size} bytes, over the integrasjonspunkt's ${service} limit of ${limit} bytes (MaxFileSizeExceededException)`,
+    );
+    this.name = 'UploadTooLargeError';
+  }
+}

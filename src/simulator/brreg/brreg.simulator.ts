@@ -1,0 +1,53 @@
+import { finishSimulatorApp, createSimulatorApp } from '../shared/simulator-app';
+import { listen } from '../shared/http-server';
+import { respondBrregServerError, respondSpringError } from './brreg.errors';
+import { brregRouter } from './brreg.routes';
+import { BrregState } from './brreg.state';
+import { brregControlRouter } from './brreg-control.routes';
+import { resolveBrregOptions, type BrregSimulatorOptions } from './brreg-sim.options';
+import { BrregTokenVerifier } from './brreg-token.verifier';
+
+export { brregOptionsFromEnv, BRREG_SIM_DEFAULTS, type BrregSimulatorOptions } from './brreg-sim.options';
+
+export interface BrregSimulator {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:8081`. */
+  url: string;
+  /** What the bridge calls BRREG_BASE_URL: `${url}/outbound`. */
+  outboundUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the Brreg mottak simulator (docs/simulators/brreg.md). */
+export async function startBrregSimulator(options: Partial<BrregSimulatorOptions> = {}): Promise<BrregSimulator> {
+  const resolved = resolveBrregOptions(options);
+  const state = new BrregState({
+    seed: resolved.seed,
+    confirmDelayMs: resolved.confirmDelayMs,
+    sjekksumMaxBytes: resolved.sjekksumMaxBytes,
+    omitContentLength: resolved.omitContentLength,
+    legacyAvailableFields: resolved.legacyAvailableFields,
+  });
+  const verifier = new BrregTokenVerifier(
+    {
+      jwksUrl: new URL(`${resolved.maskinportenUrl}/jwk`),
+      issuer: resolved.maskinportenIssuer,
+      scope: resolved.scope,
+      jwksCooldownMs: resolved.jwksCooldownMs,
+    },
+    state.revocation,
+  );
+  const { app } = createSimulatorApp({
+    seed: resolved.seed,
+    respondServerError: respondBrregServerError,
+    onReset: () => state.reset(),
+  });
+  app.use('/_sim', brregControlRouter(state));
+  app.use(brregRouter({ state, verifier }));
+  finishSimulatorApp(app, {
+    respondNotFound: (req, res) => respondSpringError(req, res, 404),
+    respondServerError: respondBrregServerError,
+  });
+  const server = await listen(app, resolved.port, resolved.host, () => state.releaseHungDownloads());
+  return { url: server.url, outboundUrl: `${server.url}/outbound`, port: server.port, close: () => server.close() };
+}

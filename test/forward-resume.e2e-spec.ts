@@ -1,0 +1,204 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { UnrecoverableError } from 'bullmq';
+import { BrregClient } from '../src/brreg/brreg.client';
+import { SystemClock } from '../src/clock/clock';
+import type { AppConfig } from '../src/config/app-config';
+import { loadConfig } from '../src/config/config.loader';
+import { ConfigModule } from '../src/config/config.module';
+import { ARKIVMELDING_FILENAME, buildArkivmelding, zipFilenameFor } from '../src/eformidling/arkivmelding.builder';
+import { CapabilitiesCache } from '../src/eformidling/capabilities.cache';
+import { ForwardService } from '../src/eformidling/forward.service';
+import { IntegrasjonspunktClient } from '../src/eformidling/integrasjonspunkt.client';
+import { buildSbd } from '../src/eformidling/sbd.builder';
+import { messageIdFor } from '../src/forsendelse/forsendelse-ids';
+import { ForsendelseModule } from '../src/forsendelse/forsendelse.module';
+import { ForsendelseRepository } from '../src/forsendelse/forsendelse.repository';
+import { OutboundHttp } from '../src/http/outbound-http';
+import { MaskinportenTokenProvider } from '../src/maskinporten/maskinporten-token.provider';
+import { MaskinportenClient } from '../src/maskinporten/maskinporten.client';
+import { loadSigningKey } from '../src/maskinporten/signing-key.loader';
+import type { SimulatorSet } from '../src/simulator/start-simulators';
+import { control, createTestDatabase, startTestSimulators, testKeys } from './support/bridge-harness';
+import type { TestDatabase } from './support/database';
+
+interface IpMessage {
+  messageId: string;
+  files: { filename: string }[];
+  sendAccepted: number;
+  statuses: { status: string }[];
+}
+
+/**
+ * A forward resumed after a crash asks the IP what exists for its messageId and never sends one attempt twice
+ * (ARCHITECTURE.md, "Idempotency", the table of cases).
+ */
+describe('a resumed forward', () => {
+  let sims: SimulatorSet;
+  let db: TestDatabase;
+  let moduleRef: TestingModule;
+  let config: AppConfig;
+  let http: OutboundHttp;
+  let repo: ForsendelseRepository;
+  let ip: IntegrasjonspunktClient;
+  let forward: ForwardService;
+  let brreg: BrregClient;
+  const clock = new SystemClock();
+
+  beforeAll(async () => {
+    const keys = await testKeys();
+    sims = await startTestSimulators({ integrasjonspunkt: { statusDelayMs: 60_000 } });
+    db = await createTestDatabase();
+    config = loadConfig({
+      ...keys.env.kid,
+      MASKINPORTEN_ISSUER: sims.maskinporten.issuer,
+      MASKINPORTEN_TOKEN_URL: sims.maskinporten.tokenUrl,
+      BRREG_BASE_URL: sims.brreg.outboundUrl,
+      EFM_BASE_URL: sims.integrasjonspunkt.url,
+      EFM_SENDER_ORGNR: keys.orgnr,
+      EFM_RECEIVER_ORGNR: '310000001',
+      DATABASE_URL: db.url,
+    });
+    moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config), ForsendelseModule],
+    }).compile();
+    await moduleRef.init();
+    repo = moduleRef.get(ForsendelseRepository);
+    http = OutboundHttp.fromConfig(config);
+    const tokens = new MaskinportenTokenProvider(
+      new MaskinportenClient(http, config.maskinporten, loadSigningKey(config.maskinporten.key)),
+      clock,
+    );
+    ip = new IntegrasjonspunktClient(http, config.efm.baseUrl);
+    brreg = new BrregClient(http, config.brreg.baseUrl, tokens);
+    forward = new ForwardService(config, repo, brreg, ip, new CapabilitiesCache(ip, clock), clock);
+  });
+
+  afterAll(async () => {
+    await http?.close();
+    await moduleRef?.close();
+    await sims?.close();
+    await db?.drop();
+  });
+
+  /** A forsendelse at Brreg and its row, claimed for attempt 1 (as a forward that crashed would leave it). */
+  async function aForwardingRow(): Promise<{ mottakId: string; messageId: string }> {
+    const { orgnr } = await testKeys();
+    const [seeded] = await control<{ mottakId: string; oppdatert: string }[]>(sims.brreg.url, '/forsendelser', {
+      body: { orgnr, count: 1 },
+    });
+    await repo.insertDiscovered([{ mottakId: seeded.mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
+    await repo.startAttempt(seeded.mottakId, 'DISCOVERED', 1);
+    return { mottakId: seeded.mottakId, messageId: messageIdFor(seeded.mottakId, 1) };
+  }
+
+  async function createdAtIp(mottakId: string, withArkivmelding: boolean): Promise<void> {
+    const sbd = buildSbd({
+      mottakId,
+      attempt: 1,
+      senderOrgnr: config.efm.senderOrgnr,
+      receiverOrgnr: config.efm.receiverOrgnr,
+      messageType: 'arkivmelding',
+      process: config.efm.process,
+      avtaltIdentifier: config.efm.avtaltIdentifier,
+      ttlHours: 24,
+      nowMs: Date.now(),
+    });
+    await ip.createMessage(sbd);
+    if (withArkivmelding) {
+      const messageId = messageIdFor(mottakId, 1);
+      const xml = buildArkivmelding({
+        mottakId,
+        messageId,
+        zipFilename: zipFilenameFor(mottakId),
+        oppdatert: null,
+        tjeneste: null,
+        nowMs: Date.now(),
+      });
+      await ip.upload(messageId, {
+        filename: ARKIVMELDING_FILENAME,
+        title: 'Arkivmelding',
+        contentType: 'application/xml',
+        body: xml,
+        contentLength: Buffer.byteLength(xml),
+      });
+    }
+  }
+
+  async function ipMessage(messageId: string): Promise<IpMessage> {
+    return control<IpMessage>(sims.integrasjonspunkt.url, `/messages/${messageId}`);
+  }
+
+  it('with nothing at the IP: creates, uploads both files and sends once', async () => {
+    const { mottakId, messageId } = await aForwardingRow();
+    expect(await forward.forward({ mottakId, attempt: 1 })).toBe('sent');
+    const message = await ipMessage(messageId);
+    expect(message.files.map((f) => f.filename)).toEqual([ARKIVMELDING_FILENAME, zipFilenameFor(mottakId)]);
+    expect(message.sendAccepted).toBe(1);
+    expect((await repo.findById(mottakId))?.state).toBe('SENT');
+  });
+
+  it('with the message created and arkivmelding.xml uploaded, no send requested: uploads what is missing and sends', async () => {
+    const { mottakId, messageId } = await aForwardingRow();
+    await createdAtIp(mottakId, true);
+    expect(await forward.forward({ mottakId, attempt: 1 })).toBe('sent');
+    const message = await ipMessage(messageId);
+    expect(message.files.map((f) => f.filename)).toEqual([ARKIVMELDING_FILENAME, zipFilenameFor(mottakId)]);
+    expect(message.sendAccepted).toBe(1);
+  });
+
+  it('with the send requested before the crash: never sends again, moves to SENT for tracking to decide', async () => {
+    const { mottakId, messageId } = await aForwardingRow();
+    await createdAtIp(mottakId, true);
+    await repo.markSendRequested(mottakId, 1);
+    expect(await forward.forward({ mottakId, attempt: 1 })).toBe('already-sent');
+    expect((await ipMessage(messageId)).sendAccepted).toBe(0);
+    expect((await repo.findById(mottakId))?.state).toBe('SENT');
+  });
+
+  it('when the IP already recorded SENDT: moves to SENT without sending again', async () => {
+    const { mottakId, messageId } = await aForwardingRow();
+    expect(await forward.forward({ mottakId, attempt: 1 })).toBe('sent');
+    // The crash came after the IP accepted the send but before our row said SENT.
+    await moduleRef.get(ForsendelseRepository).transition({ mottakId, from: 'SENT', to: 'FORWARDING' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await forward.forward({ mottakId, attempt: 1 })).toBe('already-sent');
+    expect((await ipMessage(messageId)).sendAccepted).toBe(1);
+  });
+
+  it('does nothing for an attempt that is not the row’s current one', async () => {
+    const { mottakId } = await aForwardingRow();
+    expect(await forward.forward({ mottakId, attempt: 2 })).toBe('not-forwarding');
+  });
+
+  it('retries, and does not park, a forsendelse whose download was cut half-way', async () => {
+    const { mottakId } = await aForwardingRow();
+    await control(sims.brreg.url, '/faults/truncate-download', { body: { mottakId, afterBytes: 10 } });
+    const error: unknown = await forward.forward({ mottakId, attempt: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(UnrecoverableError);
+    expect((await repo.findById(mottakId))?.state).toBe('FORWARDING');
+    expect(await forward.forward({ mottakId, attempt: 1 })).toBe('sent');
+  });
+
+  it('parks a forsendelse the IP refuses for good (over the DPV size limit), with the reason', async () => {
+    const { orgnr } = await testKeys();
+    await control(sims.integrasjonspunkt.url, '/receivers/310000001', { method: 'PUT', body: { service: 'DPV' } });
+    try {
+      const [big] = await control<{ mottakId: string }[]>(sims.brreg.url, '/forsendelser', {
+        body: { orgnr, count: 1, sizeBytes: 300_000_000 },
+      });
+      await repo.insertDiscovered([{ mottakId: big.mottakId, oppdatert: null, tjeneste: null }]);
+      // A fresh capability cache: the shared one remembers the receiver as DPO for five minutes.
+      const forwardToDpv = new ForwardService(config, repo, brreg, ip, new CapabilitiesCache(ip, clock), clock);
+      await expect(forwardToDpv.forward({ mottakId: big.mottakId, attempt: 1 })).rejects.toBeInstanceOf(
+        UnrecoverableError,
+      );
+      const row = await repo.findById(big.mottakId);
+      expect(row?.state).toBe('FAILED');
+      expect(row?.failureReason).toContain('over the integrasjonspunkt');
+      expect(row?.failureReason).toContain('DPV');
+    } finally {
+      await control(sims.integrasjonspunkt.url, '/receivers/310000001', { method: 'DELETE' });
+    }
+  });
+});
