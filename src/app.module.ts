@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { EformidlingModule } from './eformidling/eformidling.module';
 import { ForsendelseModule } from './forsendelse/forsendelse.module';
 import { HttpModule } from './http/http.module';
+import { LoggingModule } from './ops/logging.module';
 import { OpsModule } from './ops/ops.module';
 import { QueuesModule } from './queues/queues.module';
 import { ReconcileModule } from './reconcile/reconcile.module';
@@ -18,6 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule,
         ClockModule,
         HttpModule,
         QueuesModule,

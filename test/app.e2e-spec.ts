@@ -27,4 +27,15 @@ describe('the Nest application', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
   });
+
+  it('is not ready while Brreg and Maskinporten cannot be reached, and names those checks', async () => {
+    // The test config points every peer at a closed port.
+    const response = await fetch(`${await app.getUrl()}/health/ready`);
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { checks: Record<string, { ok: boolean; reason?: string }> };
+    expect(body.checks.postgres).toEqual({ ok: true });
+    expect(body.checks.redis).toEqual({ ok: true });
+    expect(body.checks.brreg.ok).toBe(false);
+    expect(body.checks.maskinporten).toMatchObject({ ok: false, reason: expect.any(String) });
+  });
 });

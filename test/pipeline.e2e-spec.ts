@@ -150,6 +150,11 @@ describe('the bridge end to end, against the three simulators, real Postgres and
     expect(authFailures.some((a) => a.failure === 'invalid_token' || a.failure === 'revoked')).toBe(true);
     const grants = await control<{ outcome: string }[]>(sims.maskinporten.url, '/grants');
     expect(grants.filter((g) => g.outcome === 'issued').length).toBeGreaterThanOrEqual(2);
+
+    // And through it all the bridge reports itself ready.
+    const ready = await fetch(`${bridge.url}/health/ready`);
+    expect(await ready.json()).toMatchObject({ ready: true });
+    expect(ready.status).toBe(200);
   });
 });
 
