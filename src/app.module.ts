@@ -7,6 +7,7 @@ import { EformidlingModule } from './eformidling/eformidling.module';
 import { ForsendelseModule } from './forsendelse/forsendelse.module';
 import { HttpModule } from './http/http.module';
 import { LoggingModule } from './ops/logging.module';
+import { MetricsModule } from './ops/metrics.module';
 import { OpsModule } from './ops/ops.module';
 import { QueuesModule } from './queues/queues.module';
 import { ReconcileModule } from './reconcile/reconcile.module';
@@ -20,6 +21,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule,
+        MetricsModule,
         ClockModule,
         HttpModule,
         QueuesModule,

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { BrregModule } from '../brreg/brreg.module';
 import { MaskinportenModule } from '../maskinporten/maskinporten.module';
+import { ForsendelseModule } from '../forsendelse/forsendelse.module';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { ReadinessService } from './readiness.service';
 
 @Module({
-  imports: [BrregModule, MaskinportenModule],
-  controllers: [HealthController],
+  imports: [BrregModule, MaskinportenModule, ForsendelseModule],
+  controllers: [HealthController, MetricsController],
   providers: [ReadinessService],
 })
 export class OpsModule {}
