@@ -64,9 +64,10 @@ export class InitialSchema1764633600000 implements MigrationInterface {
         CONSTRAINT forsendelse_event_kind_check CHECK (kind IN ('transition', 'status', 'note'))
       )`);
     await q.query(`CREATE INDEX forsendelse_event_mottak_idx ON forsendelse_event (mottak_id, id)`);
-    // An IP status is applied once, however often the feed's overlap or a webhook brings it again.
+    // An IP status is recorded once, however often the feed's overlap or a webhook brings it again. A message
+    // holds each status at most once, so (message_id, status) is the key; the IP's status id is kept as detail.
     await q.query(
-      `CREATE UNIQUE INDEX forsendelse_event_ip_status_idx ON forsendelse_event (ip_status_id) WHERE ip_status_id IS NOT NULL`,
+      `CREATE UNIQUE INDEX forsendelse_event_status_idx ON forsendelse_event (message_id, status) WHERE kind = 'status'`,
     );
 
     // The status feed's high-water mark (tracking module): the IP's lastUpdate up to which all is read.

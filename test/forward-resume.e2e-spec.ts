@@ -13,6 +13,9 @@ import { buildSbd } from '../src/eformidling/sbd.builder';
 import { messageIdFor } from '../src/forsendelse/forsendelse-ids';
 import { ForsendelseModule } from '../src/forsendelse/forsendelse.module';
 import { ForsendelseRepository } from '../src/forsendelse/forsendelse.repository';
+import { Metrics } from '../src/ops/metrics';
+import { QueuesModule } from '../src/queues/queues.module';
+import { WorkQueues } from '../src/queues/work-queues';
 import { OutboundHttp } from '../src/http/outbound-http';
 import { MaskinportenTokenProvider } from '../src/maskinporten/maskinporten-token.provider';
 import { MaskinportenClient } from '../src/maskinporten/maskinporten.client';
@@ -41,6 +44,7 @@ describe('a resumed forward', () => {
   let repo: ForsendelseRepository;
   let ip: IntegrasjonspunktClient;
   let forward: ForwardService;
+  let queues: WorkQueues;
   let brreg: BrregClient;
   const clock = new SystemClock();
 
@@ -57,12 +61,14 @@ describe('a resumed forward', () => {
       EFM_SENDER_ORGNR: keys.orgnr,
       EFM_RECEIVER_ORGNR: '310000001',
       DATABASE_URL: db.url,
+      QUEUE_PREFIX: `t${Date.now().toString(36)}`,
     });
     moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config), ForsendelseModule],
+      imports: [ConfigModule.forRoot(config), ForsendelseModule, QueuesModule],
     }).compile();
     await moduleRef.init();
     repo = moduleRef.get(ForsendelseRepository);
+    queues = moduleRef.get(WorkQueues);
     http = OutboundHttp.fromConfig(config);
     const tokens = new MaskinportenTokenProvider(
       new MaskinportenClient(http, config.maskinporten, loadSigningKey(config.maskinporten.key)),
@@ -70,7 +76,16 @@ describe('a resumed forward', () => {
     );
     ip = new IntegrasjonspunktClient(http, config.efm.baseUrl);
     brreg = new BrregClient(http, config.brreg.baseUrl, tokens);
-    forward = new ForwardService(config, repo, brreg, ip, new CapabilitiesCache(ip, clock), clock);
+    forward = new ForwardService(
+      config,
+      repo,
+      brreg,
+      ip,
+      new CapabilitiesCache(ip, clock),
+      clock,
+      queues,
+      new Metrics(),
+    );
   });
 
   afterAll(async () => {
@@ -189,7 +204,16 @@ describe('a resumed forward', () => {
       });
       await repo.insertDiscovered([{ mottakId: big.mottakId, oppdatert: null, tjeneste: null }]);
       // A fresh capability cache: the shared one remembers the receiver as DPO for five minutes.
-      const forwardToDpv = new ForwardService(config, repo, brreg, ip, new CapabilitiesCache(ip, clock), clock);
+      const forwardToDpv = new ForwardService(
+        config,
+        repo,
+        brreg,
+        ip,
+        new CapabilitiesCache(ip, clock),
+        clock,
+        queues,
+        new Metrics(),
+      );
       await expect(forwardToDpv.forward({ mottakId: big.mottakId, attempt: 1 })).rejects.toBeInstanceOf(
         UnrecoverableError,
       );

@@ -72,7 +72,9 @@ export const envSchema = z.object({
   EFM_USERNAME: optionalString.describe('HTTP Basic user for the IP'),
   EFM_PASSWORD: optionalString.describe('HTTP Basic password for the IP; secret'),
   EFM_SENDER_ORGNR: orgnr.describe('our organisation number'),
-  EFM_RECEIVER_ORGNR: orgnr.optional().describe('who receives the forwarded forsendelser (default: the sender)'),
+  EFM_RECEIVER_ORGNR: z
+    .preprocess((v) => (v === '' ? undefined : v), orgnr.optional())
+    .describe('who receives the forwarded forsendelser (default: the sender)'),
   EFM_MESSAGE_TYPE: z.enum(['arkivmelding', 'avtalt']).default('arkivmelding').describe('arkivmelding or avtalt'),
   EFM_PROCESS: optionalString.describe('eFormidling process (default by message type)'),
   EFM_AVTALT_IDENTIFIER: z.string().min(1).default('brreg-mottak').describe('the agreed identifier for avtalt'),

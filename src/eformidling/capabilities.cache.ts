@@ -35,8 +35,17 @@ export class CapabilitiesCache {
         ? { accepts: true, service: match.serviceIdentifier }
         : { accepts: false, reason: `receiver ${receiverOrgnr} has no capability for process ${process}` };
     } catch (error) {
-      if (error instanceof IpError && error.context.status === 404) {
+      // Only the IP's own 404 (its error JSON names an exception) means "unknown receiver"; a bare 404 is a
+      // wrong EFM_BASE_URL or a proxy, and must not park every forsendelse.
+      if (error instanceof IpError && error.context.status === 404 && error.context.exception) {
         return { accepts: false, reason: `receiver ${receiverOrgnr} is unknown to the integrasjonspunkt` };
+      }
+      if (error instanceof IpError && error.context.status === 404) {
+        throw new IpError(
+          'retryable',
+          `capabilities: 404 without the IP's error body; is EFM_BASE_URL right?`,
+          error.context,
+        );
       }
       throw error;
     }

@@ -1,6 +1,6 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { ForwardJobData } from '../queues/job-catalogue';
@@ -10,6 +10,8 @@ import { ForwardService, type ForwardOutcome } from './forward.service';
 
 @Processor(QueueName.Forward, { settings: WORKER_SETTINGS })
 export class ForwardProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Forward');
+
   constructor(
     private readonly forwardService: ForwardService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -23,5 +25,24 @@ export class ForwardProcessor extends WorkerHost implements OnApplicationBootstr
 
   async process(job: Job<ForwardJobData>): Promise<ForwardOutcome> {
     return this.forwardService.forward(job.data);
+  }
+
+  /** The last try failed (a day of retries): park the row with the error, so an operator sees it. */
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job<ForwardJobData> | undefined, error: Error): Promise<void> {
+    if (!job || error instanceof UnrecoverableError || error.name === 'UnrecoverableError') {
+      return;
+    }
+    const log = {
+      mottakId: job.data.mottakId,
+      attempt: job.data.attempt,
+      tries: job.attemptsMade,
+      error: error.message,
+    };
+    if (job.attemptsMade < (job.opts.attempts ?? 1)) {
+      this.logger.warn({ msg: 'forward failed; will retry', ...log });
+      return;
+    }
+    await this.forwardService.giveUp(job.data, `gave up after ${job.attemptsMade} tries: ${error.message}`);
   }
 }

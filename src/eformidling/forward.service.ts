@@ -8,14 +8,17 @@ import { APP_CONFIG } from '../config/config.module';
 import { messageIdFor } from '../forsendelse/forsendelse-ids';
 import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
 import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { Metrics } from '../ops/metrics';
 import type { ForwardJobData } from '../queues/job-catalogue';
+import { WorkQueues } from '../queues/work-queues';
 import { ARKIVMELDING_FILENAME, buildArkivmelding, titleFor, zipFilenameFor } from './arkivmelding.builder';
 import { CapabilitiesCache } from './capabilities.cache';
 import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
 import { IpError } from './integrasjonspunkt.errors';
+import { PayloadChangedError, UploadTooLargeError } from './forward.errors';
 import { transfer } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
-import { uploadLimitFor, UploadTooLargeError } from './service-limits';
+import { uploadLimitFor } from './service-limits';
 
 /** Statuses that prove the IP sent (or finished with) the message: a forward seeing one is done. */
 const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
@@ -38,6 +41,8 @@ export class ForwardService {
     private readonly ip: IntegrasjonspunktClient,
     private readonly capabilities: CapabilitiesCache,
     private readonly clock: Clock,
+    private readonly queues: WorkQueues,
+    private readonly metrics: Metrics,
   ) {}
 
   async forward(job: ForwardJobData): Promise<ForwardOutcome> {
@@ -49,11 +54,8 @@ export class ForwardService {
       return 'not-forwarding';
     }
 
-    const verdict = await this.capabilities.check(this.config.efm.receiverOrgnr, this.config.efm.process);
-    if (!verdict.accepts) {
-      return this.park(row, verdict.reason);
-    }
-
+    // What the IP already has for this attempt comes first: a message that may have been sent is never parked
+    // or sent again, whatever the capability lookup says now.
     const conversation = await this.ip.conversationByMessageId(messageId);
     if (conversation) {
       const statuses = conversation.messageStatuses.map((s) => s.status);
@@ -68,13 +70,25 @@ export class ForwardService {
       if (row.sendRequestedAt) {
         return this.markSent(row, 'send was requested before; never repeated', { statuses });
       }
+    }
+
+    const verdict = await this.capabilities.check(this.config.efm.receiverOrgnr, this.config.efm.process);
+    if (!verdict.accepts) {
+      return this.park(row, verdict.reason, 'capability');
+    }
+
+    if (conversation) {
       this.logger.log({ msg: 'resuming a created message', ...log });
     } else {
       try {
         await this.ip.createMessage(this.sbd(row));
       } catch (error) {
+        if (error instanceof IpError && error.is('MessageAlreadyExistsException')) {
+          // Another run of this attempt created it a moment ago: retry, and resume from the conversation.
+          throw new Error(`message ${messageId} was created concurrently; resuming on retry`, { cause: error });
+        }
         if (error instanceof IpError && error.kind === 'permanent') {
-          return this.park(row, error.message);
+          return this.park(row, error.message, 'ip-refused');
         }
         throw error;
       }
@@ -83,6 +97,22 @@ export class ForwardService {
 
     await this.upload(row, messageId, verdict.service);
     return this.send(row, messageId);
+  }
+
+  /** After the last retry: FORWARDING → FAILED with the reason, unless the row moved on meanwhile. */
+  async giveUp(job: ForwardJobData, reason: string): Promise<void> {
+    const won = await this.forsendelser.transition({
+      mottakId: job.mottakId,
+      from: 'FORWARDING',
+      to: 'FAILED',
+      attempt: job.attempt,
+      patch: { failureReason: reason },
+      detail: { reason },
+    });
+    if (won) {
+      this.metrics.failures.inc({ kind: 'retries-exhausted' });
+      this.logger.error({ msg: 'forsendelse parked', reason, mottakId: job.mottakId, attempt: job.attempt });
+    }
   }
 
   /** The row, moved to FORWARDING if it was DISCOVERED; undefined if this attempt is not ours to forward. */
@@ -145,10 +175,8 @@ export class ForwardService {
       }
       await this.uploadOnce(messageId, async () => {
         const download = await this.brreg.download(row.mottakId);
-        const measured = await transfer(download, this.config.forward.spoolDir, row.mottakId, (body, contentLength) => {
-          if (limit !== undefined && contentLength > limit) {
-            throw new UploadTooLargeError(service, contentLength, limit);
-          }
+        const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, maxBytes: limit, service };
+        const measured = await transfer(download, spool, (body, contentLength) => {
           return this.ip.upload(messageId, {
             filename: zipFilename,
             title: titleFor(row),
@@ -159,23 +187,23 @@ export class ForwardService {
         });
         if (row.sha256 && row.sha256 !== measured.sha256) {
           // Every attempt must carry the same bytes (ARCHITECTURE.md): Brreg changed the forsendelse.
-          throw new UnrecoverableError(
-            `zip differs from an earlier attempt (sha256 ${row.sha256} → ${measured.sha256})`,
-          );
+          throw new PayloadChangedError(row.sha256, measured.sha256);
         }
         await this.forsendelser.recordPayload(row.mottakId, row.attempt, measured.bytes, measured.sha256);
         this.logger.log({ msg: 'zip uploaded', mottakId: row.mottakId, messageId, ...measured });
       });
     } catch (error) {
-      if (
-        error instanceof UnrecoverableError ||
-        error instanceof UploadTooLargeError ||
-        (error instanceof IpError && error.kind === 'permanent')
-      ) {
-        return this.park(row, error.message);
+      if (error instanceof UploadTooLargeError) {
+        return this.park(row, error.message, 'too-large');
+      }
+      if (error instanceof PayloadChangedError) {
+        return this.park(row, error.message, 'payload-changed');
+      }
+      if (error instanceof IpError && error.kind === 'permanent') {
+        return this.park(row, error.message, 'ip-refused');
       }
       if (error instanceof BrregError && error.isNotFound) {
-        return this.park(row, `Brreg no longer offers it: ${error.message}`);
+        return this.park(row, `Brreg no longer offers it: ${error.message}`, 'brreg-gone');
       }
       throw error;
     }
@@ -206,7 +234,7 @@ export class ForwardService {
         return this.markSent(row, error.message, {});
       }
       if (error instanceof IpError && error.kind === 'permanent') {
-        return this.park(row, error.message);
+        return this.park(row, error.message, 'ip-refused');
       }
       // The answer may be lost while the send went through: the retry finds out from the conversation.
       throw error;
@@ -245,17 +273,19 @@ export class ForwardService {
   }
 
   /** Records the reason on the row and stops retries: an operator replays once the cause is fixed. */
-  private async park(row: ForsendelseEntity, reason: string): Promise<never> {
+  private async park(row: ForsendelseEntity, reason: string, kind: string): Promise<never> {
     await this.forsendelser.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'FAILED',
       attempt: row.attempt,
       patch: { failureReason: reason },
-      detail: { reason },
+      detail: { reason, kind },
     });
+    this.metrics.failures.inc({ kind });
     this.logger.error({
       msg: 'forsendelse parked',
+      kind,
       reason,
       mottakId: row.mottakId,
       messageId: row.messageId,

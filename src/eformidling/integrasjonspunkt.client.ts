@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { OutboundHttp } from '../http/outbound-http';
 import { describeNetworkError, readBodyLimited, snippet } from '../http/read-body';
 import { IpError, kindOfStatus, type IpOperation } from './integrasjonspunkt.errors';
@@ -9,7 +9,7 @@ import {
   conversationSchema,
   ipErrorBodySchema,
   messageStatusSchema,
-  pageSchema,
+  pageFrameSchema,
   subscriptionSchema,
   type Capabilities,
   type Conversation,
@@ -19,7 +19,6 @@ import {
 import type { StandardBusinessDocument } from './sbd.builder';
 
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
-const statusPageSchema = pageSchema(messageStatusSchema);
 
 export interface UploadFile {
   filename: string;
@@ -30,6 +29,9 @@ export interface UploadFile {
   /** Sent as Content-Length so the IP checks its size limit before the body; null streams chunked. */
   contentLength: number | null;
 }
+
+export type QueuedStatus =
+  { id: number; status: MessageStatus } | { id: number; rejected: { raw: unknown; reason: string } };
 
 export interface StatusQuery {
   fromDateTime?: string;
@@ -127,27 +129,25 @@ export class IntegrasjonspunktClient {
       }
     }
     // URLSearchParams writes '+' as %2B, which the IP needs (a raw '+' reads as a space and gives 400).
-    return this.json('statuses', 'GET', `/api/statuses?${params.toString()}`, statusPageSchema);
+    return this.statusPage(`/api/statuses?${params.toString()}`);
   }
 
   async statusesOfMessage(messageId: string, page = 0, size = 100): Promise<Page<MessageStatus>> {
-    return this.json(
-      'statuses',
-      'GET',
-      `/api/statuses/${messageId}?page=${page}&size=${size}`,
-      statusPageSchema,
-      messageId,
-    );
+    return this.statusPage(`/api/statuses/${messageId}?page=${page}&size=${size}`, messageId);
   }
 
-  /** The next queued status, or null (204). */
-  async peekStatus(): Promise<MessageStatus | null> {
+  /** The next queued status, or null (204). An unreadable one comes back with its id, so it can be removed. */
+  async peekStatus(): Promise<QueuedStatus | null> {
     const response = await this.call('status-queue', 'GET', '/api/statuses/peek', {});
     if (response.statusCode === 204) {
       await response.body.dump();
       return null;
     }
-    return this.parse('status-queue', response, messageStatusSchema);
+    const raw = await this.parse('status-queue', response, z.object({ id: z.number().int() }).loose());
+    const status = messageStatusSchema.safeParse(raw);
+    return status.success
+      ? { id: raw.id, status: status.data }
+      : { id: raw.id, rejected: { raw, reason: status.error.issues[0]?.message ?? 'invalid' } };
   }
 
   async deleteStatus(id: number): Promise<void> {
@@ -166,6 +166,23 @@ export class IntegrasjonspunktClient {
   async deleteSubscription(id: number): Promise<void> {
     const response = await this.call('subscriptions', 'DELETE', `/api/subscriptions/${id}`, {});
     await this.expectOk('subscriptions', response);
+  }
+
+  private async statusPage(path: string, messageId?: string): Promise<Page<MessageStatus>> {
+    const frame = await this.json('statuses', 'GET', path, pageFrameSchema, messageId);
+    const page: Page<MessageStatus> = { content: [], rejected: [], last: frame.last, totalPages: frame.totalPages };
+    for (const raw of frame.content) {
+      const status = messageStatusSchema.safeParse(raw);
+      if (status.success && !Number.isNaN(Date.parse(status.data.lastUpdate))) {
+        page.content.push(status.data);
+      } else {
+        page.rejected.push({
+          raw,
+          reason: status.success ? 'lastUpdate is not a date-time' : (status.error.issues[0]?.message ?? 'invalid'),
+        });
+      }
+    }
+    return page;
   }
 
   private async json<T>(

@@ -23,23 +23,25 @@ export const messageStatusSchema = z.object({
 });
 export type MessageStatus = z.infer<typeof messageStatusSchema>;
 
-export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({
-    content: z.array(item),
-    totalElements: z.number().optional(),
-    totalPages: z.number().optional(),
-    number: z.number().optional(),
-    size: z.number().optional(),
-    numberOfElements: z.number().optional(),
-    first: z.boolean().optional(),
-    last: z.boolean(),
-    empty: z.boolean().optional(),
-  });
-}
+/** The page's frame; its items are read one by one, so one bad item cannot hide the others. */
+export const pageFrameSchema = z.object({
+  content: z.array(z.unknown()),
+  totalElements: z.number().optional(),
+  totalPages: z.number().optional(),
+  number: z.number().optional(),
+  size: z.number().optional(),
+  numberOfElements: z.number().optional(),
+  first: z.boolean().optional(),
+  last: z.boolean(),
+  empty: z.boolean().optional(),
+});
+
 export interface Page<T> {
   content: T[];
+  /** Items that failed validation, with why: logged by the reader, never silently dropped. */
+  rejected: { raw: unknown; reason: string }[];
   last: boolean;
-  totalElements?: number;
+  totalPages?: number;
   number?: number;
 }
 

@@ -5,16 +5,30 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Download } from '../brreg/brreg.client';
+import { TruncatedDownloadError, UploadTooLargeError } from './forward.errors';
 
 export interface Measured {
   bytes: number;
   sha256: string;
 }
 
-/** Counts and hashes what passes through, without holding it. */
+export interface Spool {
+  dir: string;
+  /** Names the spool file (with pid and time), for an operator who finds one left after a crash. */
+  name: string;
+  /** The receiver service's upload limit: refused before uploading, and before spooling past it. */
+  maxBytes?: number;
+  service: string;
+}
+
+/** Counts and hashes what passes through, without holding it; fails once more than `maxBytes` passed. */
 class Meter extends Transform {
   private readonly hash = createHash('sha256');
   bytes = 0;
+
+  constructor(private readonly spool: Spool) {
+    super();
+  }
 
   override _transform(
     chunk: Buffer,
@@ -23,21 +37,16 @@ class Meter extends Transform {
   ) {
     this.hash.update(chunk);
     this.bytes += chunk.length;
+    const { maxBytes } = this.spool;
+    if (maxBytes !== undefined && this.bytes > maxBytes) {
+      callback(new UploadTooLargeError(this.spool.service, -1, maxBytes));
+      return;
+    }
     callback(null, chunk);
   }
 
   digest(): string {
     return this.hash.digest('hex');
-  }
-}
-
-export class TruncatedDownloadError extends Error {
-  constructor(
-    readonly expected: number,
-    readonly received: number,
-  ) {
-    super(`download ended after ${received} of ${expected} bytes`);
-    this.name = 'TruncatedDownloadError';
   }
 }
 
@@ -48,13 +57,16 @@ export class TruncatedDownloadError extends Error {
  */
 export async function transfer(
   download: Download,
-  spoolDir: string,
-  spoolName: string,
+  spool: Spool,
   upload: (body: Readable, contentLength: number) => Promise<void>,
 ): Promise<Measured> {
-  const meter = new Meter();
+  const meter = new Meter(spool);
   if (download.contentLength !== null) {
     const expected = download.contentLength;
+    if (spool.maxBytes !== undefined && expected > spool.maxBytes) {
+      download.body.destroy();
+      throw new UploadTooLargeError(spool.service, expected, spool.maxBytes);
+    }
     download.body.on('error', (error) => meter.destroy(error));
     // The upload, which consumes the meter, reports its failure; when the upload never started (refused
     // before), nobody is left to, and an unheard 'error' would crash the process.
@@ -70,7 +82,7 @@ export async function transfer(
     }
     return { bytes: meter.bytes, sha256: meter.digest() };
   }
-  const path = join(spoolDir, `${spoolName}.${process.pid}.${Date.now()}.spool`);
+  const path = join(spool.dir, `${spool.name}.${process.pid}.${Date.now()}.spool`);
   try {
     await pipeline(download.body, meter, createWriteStream(path, { mode: 0o600 }));
     await upload(createReadStream(path), meter.bytes);

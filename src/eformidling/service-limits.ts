@@ -13,16 +13,3 @@ const DEFAULT_LIMITS: Readonly<Record<string, number>> = {
 export function uploadLimitFor(service: string): number | undefined {
   return DEFAULT_LIMITS[service];
 }
-
-export class UploadTooLargeError extends Error {
-  constructor(
-    readonly service: string,
-    readonly size: number,
-    readonly limit: number,
-  ) {
-    super(
-      `the zip is ${size} bytes, over the integrasjonspunkt's ${service} limit of ${limit} bytes (MaxFileSizeExceededException)`,
-    );
-    this.name = 'UploadTooLargeError';
-  }
-}

@@ -34,7 +34,7 @@ export class ForsendelseEventEntity {
   @Column({ type: 'text', nullable: true })
   status: string | null;
 
-  /** The IP's status id, for statuses: unique, so a status is recorded once. */
+  /** The IP's status id, for statuses (informative; a status is unique by messageId and status). */
   @Column({ name: 'ip_status_id', type: 'bigint', nullable: true })
   ipStatusId: string | null;
 

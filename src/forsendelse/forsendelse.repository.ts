@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ForsendelseAttemptEntity } from './forsendelse-attempt.entity';
@@ -6,6 +6,7 @@ import { ForsendelseEventEntity } from './forsendelse-event.entity';
 import { conversationIdFor, messageIdFor } from './forsendelse-ids';
 import { canTransition, IllegalTransitionError, type ForsendelseState } from './forsendelse-state';
 import { ForsendelseEntity } from './forsendelse.entity';
+import { Metrics } from '../ops/metrics';
 
 export interface DiscoveredItem {
   mottakId: string;
@@ -44,6 +45,19 @@ export interface NewEvent {
   detail?: Record<string, unknown>;
 }
 
+/** A row held under lock by `withLocked`; every write goes into the same transaction. */
+export interface LockedForsendelse {
+  row: ForsendelseEntity;
+  transition(request: Omit<TransitionRequest, 'mottakId'>): Promise<boolean>;
+  startAttempt(
+    from: 'DISCOVERED' | 'SENT' | 'FAILED',
+    attempt: number,
+    detail?: Record<string, unknown>,
+  ): Promise<boolean>;
+  recordStatus(status: ObservedStatus): Promise<boolean>;
+  note(event: NewEvent): Promise<void>;
+}
+
 export interface ObservedStatus {
   attempt: number;
   messageId: string;
@@ -70,7 +84,10 @@ const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
  */
 @Injectable()
 export class ForsendelseRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() private readonly metrics?: Metrics,
+  ) {}
 
   /** Inserts the ones not seen before; returns their ids. Seen ones are left as they are. */
   async insertDiscovered(items: readonly DiscoveredItem[]): Promise<string[]> {
@@ -107,35 +124,7 @@ export class ForsendelseRepository {
 
   /** Applies one transition if the row is still in `from`; returns whether this caller won. */
   async transition(request: TransitionRequest): Promise<boolean> {
-    if (!canTransition(request.from, request.to)) {
-      throw new IllegalTransitionError(request.from, request.to);
-    }
-    return this.dataSource.transaction(async (em) => {
-      const params: unknown[] = [request.mottakId, request.from, request.to];
-      const sets = ['state = $3', 'state_changed_at = now()'];
-      for (const [key, value] of Object.entries(request.patch ?? {}) as [keyof TransitionPatch, unknown][]) {
-        params.push(value);
-        sets.push(`${PATCH_COLUMNS[key]} = $${params.length}`);
-      }
-      let where = 'mottak_id = $1 AND state = $2';
-      if (request.attempt !== undefined) {
-        params.push(request.attempt);
-        where += ` AND attempt = $${params.length}`;
-      }
-      const won = await this.updateReturning(em, `UPDATE forsendelse SET ${sets.join(', ')} WHERE ${where}`, params);
-      if (won === undefined) {
-        return false;
-      }
-      await this.insertEvent(em, request.mottakId, {
-        kind: 'transition',
-        fromState: request.from,
-        toState: request.to,
-        attempt: won.attempt,
-        messageId: request.messageId ?? won.message_id,
-        detail: request.detail,
-      });
-      return true;
-    });
+    return this.dataSource.transaction((em) => this.transitionIn(em, request));
   }
 
   /**
@@ -148,35 +137,30 @@ export class ForsendelseRepository {
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<boolean> {
-    const messageId = messageIdFor(mottakId, attempt);
+    return this.dataSource.transaction((em) => this.startAttemptIn(em, mottakId, from, attempt, detail));
+  }
+
+  /**
+   * Runs `work` with the row locked (SELECT … FOR UPDATE) and everything it does in one transaction: a
+   * status is recorded and acted on together, or not at all, and racing writers wait for the lock.
+   */
+  async withLocked<T>(mottakId: string, work: (locked: LockedForsendelse) => Promise<T>): Promise<T | undefined> {
     return this.dataSource.transaction(async (em) => {
-      const won = await this.updateReturning(
-        em,
-        `UPDATE forsendelse
-            SET state = 'FORWARDING', state_changed_at = now(), attempt = $3, message_id = $4,
-                send_requested_at = CASE WHEN attempt = $3 THEN send_requested_at END,
-                failure_reason = NULL
-          WHERE mottak_id = $1 AND state = $2 AND attempt = $5`,
-        // From DISCOVERED the first attempt starts; from SENT (LEVETID_UTLOPT) or FAILED (replay), the next.
-        [mottakId, from, attempt, messageId, from === 'DISCOVERED' ? attempt : attempt - 1],
+      const locked = await em.query<{ mottak_id: string }[]>(
+        `SELECT mottak_id FROM forsendelse WHERE mottak_id = $1 FOR UPDATE`,
+        [mottakId],
       );
-      if (won === undefined) {
-        return false;
+      if (locked.length === 0) {
+        return undefined;
       }
-      await em.query(
-        `INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt) VALUES ($1, $2, $3)
-         ON CONFLICT (message_id) DO NOTHING`,
-        [messageId, mottakId, attempt],
-      );
-      await this.insertEvent(em, mottakId, {
-        kind: 'transition',
-        fromState: from,
-        toState: 'FORWARDING',
-        attempt,
-        messageId,
-        detail,
+      const row = (await em.getRepository(ForsendelseEntity).findOneBy({ mottakId })) as ForsendelseEntity;
+      return work({
+        row,
+        transition: (request) => this.transitionIn(em, { ...request, mottakId }),
+        startAttempt: (from, attempt, detail) => this.startAttemptIn(em, mottakId, from, attempt, detail),
+        recordStatus: (status) => this.recordStatusIn(em, mottakId, status),
+        note: (event) => this.insertEvent(em, mottakId, event),
       });
-      return true;
     });
   }
 
@@ -210,28 +194,6 @@ export class ForsendelseRepository {
       `UPDATE forsendelse SET bytes = $3, sha256 = $4 WHERE mottak_id = $1 AND attempt = $2`,
       [mottakId, attempt, bytes, sha256],
     );
-  }
-
-  /**
-   * Records an IP status for one of the row's attempts. Returns false when that status id was recorded
-   * before (a feed overlap, a repeated webhook): the caller then does not act on it again.
-   */
-  async recordStatus(mottakId: string, status: ObservedStatus): Promise<boolean> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, status, ip_status_id, detail)
-       VALUES ($1, 'status', $2, $3, $4, $5, $6)
-       ON CONFLICT (ip_status_id) WHERE ip_status_id IS NOT NULL DO NOTHING
-       RETURNING id`,
-      [
-        mottakId,
-        status.attempt,
-        status.messageId,
-        status.status,
-        status.ipStatusId,
-        JSON.stringify({ lastUpdate: status.lastUpdate, description: status.description ?? undefined }),
-      ],
-    );
-    return rows.length === 1;
   }
 
   /** Rows in any of `states`, oldest transition first: the per-message status strategy walks these. */
@@ -300,6 +262,98 @@ export class ForsendelseRepository {
       counts[row.state] = row.n;
     }
     return counts;
+  }
+
+  private async transitionIn(em: EntityManager, request: TransitionRequest): Promise<boolean> {
+    if (!canTransition(request.from, request.to)) {
+      throw new IllegalTransitionError(request.from, request.to);
+    }
+    const params: unknown[] = [request.mottakId, request.from, request.to];
+    const sets = ['state = $3', 'state_changed_at = now()'];
+    for (const [key, value] of Object.entries(request.patch ?? {}) as [keyof TransitionPatch, unknown][]) {
+      params.push(value);
+      sets.push(`${PATCH_COLUMNS[key]} = $${params.length}`);
+    }
+    let where = 'mottak_id = $1 AND state = $2';
+    if (request.attempt !== undefined) {
+      params.push(request.attempt);
+      where += ` AND attempt = $${params.length}`;
+    }
+    const won = await this.updateReturning(em, `UPDATE forsendelse SET ${sets.join(', ')} WHERE ${where}`, params);
+    if (won === undefined) {
+      return false;
+    }
+    await this.insertEvent(em, request.mottakId, {
+      kind: 'transition',
+      fromState: request.from,
+      toState: request.to,
+      attempt: won.attempt,
+      messageId: request.messageId ?? won.message_id,
+      detail: request.detail,
+    });
+    this.metrics?.transitions.inc({ from: request.from, to: request.to });
+    return true;
+  }
+
+  private async startAttemptIn(
+    em: EntityManager,
+    mottakId: string,
+    from: 'DISCOVERED' | 'SENT' | 'FAILED',
+    attempt: number,
+    detail?: Record<string, unknown>,
+  ): Promise<boolean> {
+    const messageId = messageIdFor(mottakId, attempt);
+    const won = await this.updateReturning(
+      em,
+      `UPDATE forsendelse
+          SET state = 'FORWARDING', state_changed_at = now(), attempt = $3, message_id = $4,
+              send_requested_at = CASE WHEN attempt = $3 THEN send_requested_at END,
+              failure_reason = NULL
+        WHERE mottak_id = $1 AND state = $2 AND attempt = $5`,
+      // From DISCOVERED the first attempt starts; from SENT (LEVETID_UTLOPT) or FAILED (replay), the next.
+      [mottakId, from, attempt, messageId, from === 'DISCOVERED' ? attempt : attempt - 1],
+    );
+    if (won === undefined) {
+      return false;
+    }
+    await em.query(
+      `INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt) VALUES ($1, $2, $3)
+       ON CONFLICT (message_id) DO NOTHING`,
+      [messageId, mottakId, attempt],
+    );
+    await this.insertEvent(em, mottakId, {
+      kind: 'transition',
+      fromState: from,
+      toState: 'FORWARDING',
+      attempt,
+      messageId,
+      detail,
+    });
+    this.metrics?.transitions.inc({ from, to: 'FORWARDING' });
+    return true;
+  }
+
+  /**
+   * Records an IP status of one of the row's attempts, once: a message holds each status at most once
+   * (spec), so (messageId, status) identifies it even if the IP's status ids were ever reused. Returns
+   * whether it is new.
+   */
+  private async recordStatusIn(em: EntityManager, mottakId: string, status: ObservedStatus): Promise<boolean> {
+    const rows = await em.query<{ id: string }[]>(
+      `INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, status, ip_status_id, detail)
+       VALUES ($1, 'status', $2, $3, $4, $5, $6)
+       ON CONFLICT (message_id, status) WHERE kind = 'status' DO NOTHING
+       RETURNING id`,
+      [
+        mottakId,
+        status.attempt,
+        status.messageId,
+        status.status,
+        status.ipStatusId,
+        JSON.stringify({ lastUpdate: status.lastUpdate, description: status.description ?? undefined }),
+      ],
+    );
+    return rows.length === 1;
   }
 
   private async updateReturning(

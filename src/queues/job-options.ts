@@ -8,8 +8,12 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * that is down for hours must not turn into a FAILED forsendelse, and a permanent error is thrown as
  * UnrecoverableError (no retries) after the reason is recorded on the row.
  */
-export function backoffStrategy(attemptsMade: number): number {
-  return Math.min(2_000 * 2 ** Math.max(attemptsMade - 1, 0), MAX_BACKOFF_MS);
+export function backoffStrategy(attemptsMade: number, _type?: string, error?: Error): number {
+  const backoff = Math.min(2_000 * 2 ** Math.max(attemptsMade - 1, 0), MAX_BACKOFF_MS);
+  // A 429/503 with Retry-After: wait at least as long as the peer asked.
+  const retryAfterSeconds = (error as { context?: { retryAfterSeconds?: number } } | undefined)?.context
+    ?.retryAfterSeconds;
+  return retryAfterSeconds === undefined ? backoff : Math.max(backoff, retryAfterSeconds * 1000);
 }
 
 /**
@@ -27,6 +31,14 @@ export const WORK_JOB_OPTIONS: JobsOptions = {
 export const TICK_JOB_OPTIONS: JobsOptions = {
   attempts: 1,
   removeOnComplete: { count: 100 },
+  removeOnFail: { count: 100 },
+};
+
+/** Re-reads of statuses: a few quick tries, and never an unbounded pile in Redis while the IP is down. */
+export const RECHECK_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: true,
   removeOnFail: { count: 100 },
 };
 

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { ConfirmJobData, ForwardJobData, TrackJobData } from './job-catalogue';
-import { WORK_JOB_OPTIONS } from './job-options';
+import { RECHECK_JOB_OPTIONS, WORK_JOB_OPTIONS } from './job-options';
 import { jobIds, QueueName } from './queue-names';
 
 /**
@@ -30,6 +30,24 @@ export class WorkQueues {
     );
   }
 
+  /**
+   * For reconcile and operators: like `forward`, but a job of the same id that ended as failed is removed
+   * first. BullMQ ignores an add whose id is still in the failed set, which would leave the row stuck.
+   */
+  async retryForward(items: readonly ForwardJobData[]): Promise<void> {
+    await this.removeFailed(
+      this.forwardQueue,
+      items.map((i) => jobIds.forward(i.mottakId, i.attempt)),
+    );
+    await this.forward(items);
+  }
+
+  /** Like `confirm`, removing a failed job of the same id first (see retryForward). */
+  async retryConfirm(mottakIds: readonly string[]): Promise<void> {
+    await this.removeFailed(this.confirmQueue, mottakIds.map(jobIds.confirm));
+    await this.confirm(mottakIds);
+  }
+
   async confirm(mottakIds: readonly string[]): Promise<void> {
     if (mottakIds.length === 0) {
       return;
@@ -48,6 +66,15 @@ export class WorkQueues {
     if (messageIds.length === 0) {
       return;
     }
-    await this.trackQueue.add('recheck', { messageIds: [...messageIds] }, { attempts: 3, removeOnComplete: true });
+    await this.trackQueue.add('recheck', { messageIds: [...messageIds] }, RECHECK_JOB_OPTIONS);
+  }
+
+  private async removeFailed(queue: Queue, ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      const job = await queue.getJob(id);
+      if (job && (await job.isFailed())) {
+        await job.remove();
+      }
+    }
   }
 }

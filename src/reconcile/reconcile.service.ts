@@ -7,6 +7,7 @@ import { WorkQueues } from '../queues/work-queues';
 
 /** Bounds one reconcile tick; a larger backlog is worked through over several ticks. */
 const BATCH = 1000;
+const RECHECK_BATCH = 100;
 
 export interface ReconcileResult {
   forward: number;
@@ -17,7 +18,8 @@ export interface ReconcileResult {
 /**
  * Postgres is the truth, Redis is disposable (ARCHITECTURE.md): rows that sat too long in a state that waits
  * on our own work get that work enqueued again. Enqueueing is idempotent (deterministic job ids), so a job
- * that is merely slow is not doubled. SENT rows wait on the IP: they are re-read, never re-sent.
+ * that is merely slow is not doubled, while one that ended as failed is replaced. SENT rows wait on the IP:
+ * overdue ones are re-read, never re-sent.
  */
 @Injectable()
 export class ReconcileService {
@@ -37,9 +39,12 @@ export class ReconcileService {
       ...(await this.forsendelser.findStale('FORWARDING', before, BATCH)),
     ];
     const toConfirm = await this.forsendelser.findStale('DELIVERED', before, BATCH);
-    const toRecheck = await this.forsendelser.findStale('SENT', before, BATCH);
-    await this.queues.forward(toForward.map((row) => ({ mottakId: row.mottakId, attempt: row.attempt })));
-    await this.queues.confirm(toConfirm.map((row) => row.mottakId));
+    // SENT rows wait on the IP, normally up to the delivery deadline, and the status reader follows them.
+    // Past the deadline they should have had LEVERT or LEVETID_UTLOPT: a few at a time are re-read directly.
+    const overdue = new Date(this.clock.now() - this.config.efm.ttlHours * 3_600_000 - this.config.reconcile.staleMs);
+    const toRecheck = await this.forsendelser.findStale('SENT', overdue, RECHECK_BATCH);
+    await this.queues.retryForward(toForward.map((row) => ({ mottakId: row.mottakId, attempt: row.attempt })));
+    await this.queues.retryConfirm(toConfirm.map((row) => row.mottakId));
     await this.queues.recheck(toRecheck.map((row) => row.messageId));
     const result = { forward: toForward.length, confirm: toConfirm.length, recheck: toRecheck.length };
     if (result.forward + result.confirm + result.recheck > 0) {

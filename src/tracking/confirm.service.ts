@@ -50,8 +50,10 @@ export class ConfirmService {
       }
       // Brreg may answer ERROR-00005 to a confirm that succeeded, and 404 to one already done; /available is
       // the truth.
-      const { items } = await this.brreg.available({ tjeneste: this.config.brreg.tjeneste });
-      if (items.some((item) => item.mottakId === mottakId)) {
+      const { items, rejected } = await this.brreg.available({ tjeneste: this.config.brreg.tjeneste });
+      // Entries that failed our validation count too: an unreadable entry for this id is still a listing.
+      const listed = [...items.map((i) => i.mottakId), ...rejected.map((r) => String(r.mottakId))];
+      if (listed.some((id) => id.toLowerCase() === mottakId.toLowerCase())) {
         throw new StillListedError(mottakId, error);
       }
       outcome = 'verified-gone';

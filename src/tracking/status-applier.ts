@@ -1,18 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
-import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
 import type { MessageStatus } from '../eformidling/integrasjonspunkt.schemas';
+import { ForsendelseRepository, type LockedForsendelse } from '../forsendelse/forsendelse.repository';
+import { Metrics } from '../ops/metrics';
 import { WorkQueues } from '../queues/work-queues';
 
-export type ApplyOutcome = 'not-ours' | 'seen-before' | 'recorded' | 'delivered' | 'new-attempt' | 'failed' | 'late';
+export type ApplyOutcome = 'not-ours' | 'recorded' | 'delivered' | 'new-attempt' | 'failed' | 'late';
+
+/** What to enqueue once the transaction that decided it has committed. */
+type FollowUp = { confirm: string } | { forward: { mottakId: string; attempt: number } } | undefined;
 
 /**
- * Turns an IP status into what it means for the forsendelse. Every status of ours is recorded once (by its
- * IP id); only a new one acts. LEVERT/LEST → DELIVERED (+ confirm); LEVETID_UTLOPT of the current attempt →
- * the next attempt, or FAILED when they are spent; FEIL → FAILED. Late statuses after delivery are recorded
- * and raised to ops; they cannot undo a confirm.
+ * Turns an IP status into what it means for the forsendelse: LEVERT/LEST → DELIVERED (+ confirm), at any time
+ * and for any of the row's attempts; LEVETID_UTLOPT of the current, sent attempt → the next attempt, or
+ * FAILED when they are spent; FEIL of it → FAILED. A FEIL after delivery is recorded and raised to ops.
+ *
+ * The status is recorded and acted on in one transaction with the row locked, and the decision depends only
+ * on the row's state, never on whether the status was seen before: applying a status again is harmless, and
+ * a crash between "seen" and "acted" cannot leave a row waiting forever.
  */
 @Injectable()
 export class StatusApplier {
@@ -22,6 +28,7 @@ export class StatusApplier {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly forsendelser: ForsendelseRepository,
     private readonly queues: WorkQueues,
+    private readonly metrics: Metrics,
   ) {}
 
   async apply(status: MessageStatus): Promise<ApplyOutcome> {
@@ -29,117 +36,116 @@ export class StatusApplier {
     if (!attempt) {
       return 'not-ours';
     }
-    const { mottakId } = attempt;
-    const isNew = await this.forsendelser.recordStatus(mottakId, {
-      attempt: attempt.attempt,
+    const log = {
+      mottakId: attempt.mottakId,
       messageId: status.messageId,
+      attempt: attempt.attempt,
       status: status.status,
-      ipStatusId: status.id,
-      lastUpdate: status.lastUpdate,
-      description: status.description,
+    };
+    let followUp: FollowUp;
+    const outcome = await this.forsendelser.withLocked(attempt.mottakId, async (locked) => {
+      const isNew = await locked.recordStatus({
+        attempt: attempt.attempt,
+        messageId: status.messageId,
+        status: status.status,
+        ipStatusId: status.id,
+        lastUpdate: status.lastUpdate,
+        description: status.description,
+      });
+      const decided = await this.decide(locked, status, attempt.attempt, isNew, log);
+      followUp = decided.followUp;
+      return decided.outcome;
     });
-    if (!isNew) {
-      return 'seen-before';
+    if (followUp && 'confirm' in followUp) {
+      await this.queues.confirm([followUp.confirm]);
+    } else if (followUp) {
+      await this.queues.forward([followUp.forward]);
     }
-    const row = await this.forsendelser.findById(mottakId);
-    if (!row) {
-      return 'not-ours';
-    }
-    const log = { mottakId, messageId: status.messageId, attempt: attempt.attempt, status: status.status };
+    return outcome ?? 'not-ours';
+  }
+
+  private async decide(
+    locked: LockedForsendelse,
+    status: MessageStatus,
+    statusAttempt: number,
+    isNew: boolean,
+    log: object,
+  ): Promise<{ outcome: ApplyOutcome; followUp?: FollowUp }> {
+    const { row } = locked;
     switch (status.status) {
       case 'LEVERT':
-      case 'LEST':
-        return this.delivered(row, status, log);
-      case 'LEVETID_UTLOPT':
-        return this.expired(row, attempt.attempt, log);
-      case 'FEIL':
-        return this.feil(row, attempt.attempt, status, log);
-      default:
-        return 'recorded';
-    }
-  }
-
-  private async delivered(row: ForsendelseEntity, status: MessageStatus, log: object): Promise<ApplyOutcome> {
-    if (row.state !== 'SENT' && row.state !== 'FORWARDING' && row.state !== 'FAILED') {
-      return 'recorded';
-    }
-    const won = await this.forsendelser.transition({
-      mottakId: row.mottakId,
-      from: row.state,
-      to: 'DELIVERED',
-      messageId: status.messageId,
-      patch: { deliveredMessageId: status.messageId, deliveredAt: new Date(status.lastUpdate), failureReason: null },
-      detail: { status: status.status, statusId: status.id, lastUpdate: status.lastUpdate },
-    });
-    if (!won) {
-      return 'recorded';
-    }
-    await this.queues.confirm([row.mottakId]);
-    this.logger.log({ msg: 'delivered', ...log });
-    return 'delivered';
-  }
-
-  private async expired(row: ForsendelseEntity, statusAttempt: number, log: object): Promise<ApplyOutcome> {
-    if (row.state !== 'SENT' || row.attempt !== statusAttempt) {
-      // An older attempt's deadline, or one already superseded: its LEVERT would still count if it came.
-      return 'recorded';
-    }
-    if (row.attempt >= this.config.forward.maxSendAttempts) {
-      const reason = `LEVETID_UTLOPT on attempt ${row.attempt} of ${this.config.forward.maxSendAttempts}`;
-      const won = await this.forsendelser.transition({
-        mottakId: row.mottakId,
-        from: 'SENT',
-        to: 'FAILED',
-        attempt: row.attempt,
-        patch: { failureReason: reason },
-        detail: { reason },
-      });
-      if (won) {
-        this.logger.error({ msg: 'forsendelse parked: attempts exhausted', reason, ...log });
+      case 'LEST': {
+        if (row.state !== 'SENT' && row.state !== 'FORWARDING' && row.state !== 'FAILED') {
+          return { outcome: 'recorded' };
+        }
+        await locked.transition({
+          from: row.state,
+          to: 'DELIVERED',
+          messageId: status.messageId,
+          patch: {
+            deliveredMessageId: status.messageId,
+            deliveredAt: new Date(status.lastUpdate),
+            failureReason: null,
+          },
+          detail: { status: status.status, statusId: status.id, lastUpdate: status.lastUpdate },
+        });
+        this.logger.log({ msg: 'delivered', ...log });
+        return { outcome: 'delivered', followUp: { confirm: row.mottakId } };
       }
-      return won ? 'failed' : 'recorded';
+      case 'LEVETID_UTLOPT': {
+        // Only the current attempt, once it is sent: an older attempt's deadline changes nothing (its LEVERT
+        // would still count), and a FORWARDING one is settled by the forward, which sees it in the conversation.
+        if (row.state !== 'SENT' || row.attempt !== statusAttempt) {
+          return { outcome: 'recorded' };
+        }
+        if (row.attempt >= this.config.forward.maxSendAttempts) {
+          const reason = `LEVETID_UTLOPT on attempt ${row.attempt} of ${this.config.forward.maxSendAttempts}`;
+          await locked.transition({ from: 'SENT', to: 'FAILED', patch: { failureReason: reason }, detail: { reason } });
+          this.metrics.failures.inc({ kind: 'attempts-exhausted' });
+          this.logger.error({ msg: 'forsendelse parked: attempts exhausted', reason, ...log });
+          return { outcome: 'failed' };
+        }
+        const next = row.attempt + 1;
+        await locked.startAttempt('SENT', next, { reason: 'LEVETID_UTLOPT' });
+        this.logger.warn({ msg: 'delivery deadline passed; sending a new attempt', nextAttempt: next, ...log });
+        return { outcome: 'new-attempt', followUp: { forward: { mottakId: row.mottakId, attempt: next } } };
+      }
+      case 'FEIL': {
+        if (row.state === 'DELIVERED' || row.state === 'CONFIRMED') {
+          if (isNew) {
+            // The receiver refused it after LEVERT; a confirm cannot be undone. Ops must hear of it.
+            await locked.note({
+              kind: 'note',
+              attempt: statusAttempt,
+              messageId: status.messageId,
+              detail: { lateFeil: true, description: status.description ?? null },
+            });
+            this.metrics.lateStatuses.inc({ status: 'FEIL' });
+            this.logger.error({
+              msg: 'FEIL after delivery',
+              state: row.state,
+              description: status.description,
+              ...log,
+            });
+          }
+          return { outcome: 'late' };
+        }
+        if (row.state !== 'SENT' || row.attempt !== statusAttempt) {
+          return { outcome: 'recorded' };
+        }
+        const reason = `FEIL from the integrasjonspunkt${status.description ? `: ${status.description}` : ''}`;
+        await locked.transition({
+          from: 'SENT',
+          to: 'FAILED',
+          patch: { failureReason: reason },
+          detail: { status: 'FEIL', statusId: status.id, description: status.description ?? null },
+        });
+        this.metrics.failures.inc({ kind: 'feil' });
+        this.logger.error({ msg: 'forsendelse parked', reason, ...log });
+        return { outcome: 'failed' };
+      }
+      default:
+        return { outcome: 'recorded' };
     }
-    const next = row.attempt + 1;
-    if (!(await this.forsendelser.startAttempt(row.mottakId, 'SENT', next, { reason: 'LEVETID_UTLOPT' }))) {
-      return 'recorded';
-    }
-    await this.queues.forward([{ mottakId: row.mottakId, attempt: next }]);
-    this.logger.warn({ msg: 'delivery deadline passed; sending a new attempt', nextAttempt: next, ...log });
-    return 'new-attempt';
-  }
-
-  private async feil(
-    row: ForsendelseEntity,
-    statusAttempt: number,
-    status: MessageStatus,
-    log: object,
-  ): Promise<ApplyOutcome> {
-    if (row.state === 'DELIVERED' || row.state === 'CONFIRMED') {
-      // The receiver refused it after LEVERT; a confirm cannot be undone. Ops must hear of it.
-      await this.forsendelser.appendEvent(row.mottakId, {
-        kind: 'note',
-        attempt: statusAttempt,
-        messageId: status.messageId,
-        detail: { lateFeil: true, description: status.description ?? null },
-      });
-      this.logger.error({ msg: 'FEIL after delivery', state: row.state, description: status.description, ...log });
-      return 'late';
-    }
-    if (row.state !== 'SENT' || row.attempt !== statusAttempt) {
-      return 'recorded';
-    }
-    const reason = `FEIL from the integrasjonspunkt${status.description ? `: ${status.description}` : ''}`;
-    const won = await this.forsendelser.transition({
-      mottakId: row.mottakId,
-      from: 'SENT',
-      to: 'FAILED',
-      attempt: row.attempt,
-      patch: { failureReason: reason },
-      detail: { status: 'FEIL', statusId: status.id, description: status.description ?? null },
-    });
-    if (won) {
-      this.logger.error({ msg: 'forsendelse parked', reason, ...log });
-    }
-    return won ? 'failed' : 'recorded';
   }
 }

@@ -12,6 +12,8 @@ import { StatusCursorRepository } from './status-cursor.repository';
 export const FEED_OVERLAP_MS = 60_000;
 /** The IP cuts pages at 2000. */
 const FEED_PAGE_SIZE = 2000;
+/** An IP that ignores `page` would otherwise be read forever; past this the next tick goes on. */
+const MAX_PAGES_PER_TICK = 500;
 /** Bounds one tick of the per-message and queue strategies; the rest waits for the next tick. */
 const PER_TICK_LIMIT = 1000;
 const FEED_CURSOR = 'feed';
@@ -55,6 +57,7 @@ export class StatusTracker {
     for (const messageId of messageIds) {
       const page = await this.ip.statusesOfMessage(messageId, 0, FEED_PAGE_SIZE);
       result.calls += 1;
+      this.reportRejected(page.rejected);
       result.statuses += await this.applyAll(page.content);
     }
     return result;
@@ -72,14 +75,16 @@ export class StatusTracker {
     const toDateTime = new Date(now).toISOString();
     const result: TrackResult = { calls: 0, statuses: 0 };
     let highWater = start.getTime();
-    for (let page = 0; ; page++) {
+    for (let page = 0; page < MAX_PAGES_PER_TICK; page++) {
       const answer = await this.ip.statuses({ fromDateTime, toDateTime, page, size: FEED_PAGE_SIZE });
       result.calls += 1;
+      this.reportRejected(answer.rejected);
       result.statuses += await this.applyAll(answer.content);
       for (const status of answer.content) {
         highWater = Math.max(highWater, Date.parse(status.lastUpdate));
       }
-      if (answer.last || answer.content.length === 0) {
+      const lastPage = answer.totalPages !== undefined && page + 1 >= answer.totalPages;
+      if (answer.last || lastPage || answer.content.length + answer.rejected.length === 0) {
         break;
       }
     }
@@ -97,13 +102,18 @@ export class StatusTracker {
   private async readQueue(): Promise<TrackResult> {
     const result: TrackResult = { calls: 0, statuses: 0 };
     for (let i = 0; i < PER_TICK_LIMIT; i++) {
-      const status = await this.ip.peekStatus();
+      const queued = await this.ip.peekStatus();
       result.calls += 1;
-      if (!status) {
+      if (!queued) {
         break;
       }
-      result.statuses += await this.applyAll([status]);
-      await this.ip.deleteStatus(status.id);
+      if ('status' in queued) {
+        result.statuses += await this.applyAll([queued.status]);
+      } else {
+        // Left at the head, it would block the queue for good.
+        this.reportRejected([queued.rejected]);
+      }
+      await this.ip.deleteStatus(queued.id);
       result.calls += 1;
     }
     return result;
@@ -112,19 +122,21 @@ export class StatusTracker {
   private async applyAll(statuses: readonly MessageStatus[]): Promise<number> {
     let applied = 0;
     for (const status of statuses) {
-      if (Number.isNaN(Date.parse(status.lastUpdate))) {
-        this.logger.warn({
-          msg: 'status with an unreadable lastUpdate; skipped',
-          messageId: status.messageId,
-          statusId: status.id,
-        });
-        continue;
-      }
-      const outcome = await this.applier.apply(status);
-      if (outcome !== 'not-ours' && outcome !== 'seen-before') {
+      if ((await this.applier.apply(status)) !== 'not-ours') {
         applied += 1;
       }
     }
     return applied;
+  }
+
+  /** A status we cannot read is an IP (or proxy) fault: said loudly, with what it was. */
+  private reportRejected(rejected: readonly { raw: unknown; reason: string }[]): void {
+    for (const item of rejected) {
+      this.logger.error({
+        msg: 'unreadable status from the integrasjonspunkt; skipped',
+        reason: item.reason,
+        status: item.raw,
+      });
+    }
   }
 }

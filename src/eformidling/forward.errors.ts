@@ -1,0 +1,39 @@
+/** Why a forward stops for good (parked with the message as reason) or tries again. */
+
+/** Over the receiver service's upload limit: the IP would refuse it (MaxFileSizeExceededException). */
+export class UploadTooLargeError extends Error {
+  constructor(
+    readonly service: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    // size −1: found out while spooling, before the whole size was known.
+    super(
+      `the zip is ${size === -1 ? `more than ${limit}` : size} bytes, over the integrasjonspunkt's ${service} limit ` +
+        `of ${limit} bytes (MaxFileSizeExceededException)`,
+    );
+    this.name = 'UploadTooLargeError';
+  }
+}
+
+/** Every attempt must carry the same bytes (ARCHITECTURE.md); Brreg served different ones for this mottakId. */
+export class PayloadChangedError extends Error {
+  constructor(
+    readonly before: string,
+    readonly after: string,
+  ) {
+    super(`zip differs from an earlier attempt (sha256 ${before} → ${after})`);
+    this.name = 'PayloadChangedError';
+  }
+}
+
+/** Brreg's download ended before its Content-Length: retried. */
+export class TruncatedDownloadError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly received: number,
+  ) {
+    super(`download ended after ${received} of ${expected} bytes`);
+    this.name = 'TruncatedDownloadError';
+  }
+}
