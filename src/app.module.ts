@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { EformidlingModule } from './eformidling/eformidling.module';
 import { ForsendelseModule } from './forsendelse/forsendelse.module';
 import { HttpModule } from './http/http.module';
+import { DashboardModule } from './ops/dashboard.module';
 import { LoggingModule } from './ops/logging.module';
 import { MetricsModule } from './ops/metrics.module';
 import { OpsModule } from './ops/ops.module';
@@ -31,6 +32,8 @@ export class AppModule {
         TrackingModule,
         ReconcileModule,
         OpsModule,
+        // Without credentials the dashboard is not there at all: off, not open.
+        ...(config.admin ? [DashboardModule.forRoot(config.admin)] : []),
       ],
     };
   }

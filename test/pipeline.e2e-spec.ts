@@ -151,6 +151,18 @@ describe('the bridge end to end, against the three simulators, real Postgres and
     const grants = await control<{ outcome: string }[]>(sims.maskinporten.url, '/grants');
     expect(grants.filter((g) => g.outcome === 'issued').length).toBeGreaterThanOrEqual(2);
 
+    // The metrics tell the same story.
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    expect(metrics).toContain(`bridge_forsendelser{state="CONFIRMED"} ${all.length - 1}`);
+    expect(metrics).toContain('bridge_forsendelser{state="FAILED"} 1');
+    expect(metrics).toMatch(/bridge_transitions_total\{from="DELIVERED",to="CONFIRMED"\} \d+/);
+    expect(metrics).toMatch(
+      /bridge_external_call_duration_seconds_count\{peer="brreg",operation="download",outcome="2xx"\} \d+/,
+    );
+    expect(metrics).toContain('bridge_failures_total{kind="feil"} 1');
+    expect(metrics).toMatch(/bridge_levert_to_confirm_seconds_count \d+/);
+    expect(metrics).toMatch(/bridge_queue_jobs\{queue="forward",state="failed"\} \d+/);
+
     // And through it all the bridge reports itself ready.
     const ready = await fetch(`${bridge.url}/health/ready`);
     expect(await ready.json()).toMatchObject({ ready: true });

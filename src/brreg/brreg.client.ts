@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { OutboundHttp } from '../http/outbound-http';
+import type { Metrics } from '../ops/metrics';
 import { describeNetworkError, readBodyLimited, snippet } from '../http/read-body';
 import type { MaskinportenTokenProvider } from '../maskinporten/maskinporten-token.provider';
 import { BrregError, kindOfStatus, type BrregOperation } from './brreg.errors';
@@ -36,6 +37,7 @@ export class BrregClient {
     private readonly http: OutboundHttp,
     private readonly baseUrl: string,
     private readonly tokens: MaskinportenTokenProvider,
+    private readonly metrics?: Metrics,
   ) {}
 
   async available(filter: AvailableFilter = {}): Promise<AvailableResult> {
@@ -97,6 +99,7 @@ export class BrregClient {
     for (let tries = 1; ; tries++) {
       const token = await this.tokens.getToken();
       let response: Dispatcher.ResponseData;
+      const done = this.metrics?.startCall('brreg', operation);
       try {
         response = await request(url, {
           method,
@@ -111,6 +114,7 @@ export class BrregClient {
           { cause },
         );
       }
+      done?.(response.statusCode);
       const challenge = response.headers['www-authenticate'];
       if (response.statusCode === 401 && tries === 1 && String(challenge).includes('invalid_token')) {
         await response.body.dump();

@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ForsendelseModule } from '../forsendelse/forsendelse.module';
 import { OutboundHttp } from '../http/outbound-http';
+import { Metrics } from '../ops/metrics';
 import { MaskinportenModule } from '../maskinporten/maskinporten.module';
 import { MaskinportenTokenProvider } from '../maskinporten/maskinporten-token.provider';
 import { BrregClient } from './brreg.client';
@@ -15,9 +16,9 @@ import { PollService } from './poll.service';
   providers: [
     {
       provide: BrregClient,
-      inject: [OutboundHttp, APP_CONFIG, MaskinportenTokenProvider],
-      useFactory: (http: OutboundHttp, config: AppConfig, tokens: MaskinportenTokenProvider) =>
-        new BrregClient(http, config.brreg.baseUrl, tokens),
+      inject: [OutboundHttp, APP_CONFIG, MaskinportenTokenProvider, Metrics],
+      useFactory: (http: OutboundHttp, config: AppConfig, tokens: MaskinportenTokenProvider, metrics: Metrics) =>
+        new BrregClient(http, config.brreg.baseUrl, tokens, metrics),
     },
     PollHealth,
     PollService,

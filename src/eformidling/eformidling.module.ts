@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ForsendelseModule } from '../forsendelse/forsendelse.module';
 import { OutboundHttp } from '../http/outbound-http';
+import { Metrics } from '../ops/metrics';
 import { CapabilitiesCache } from './capabilities.cache';
 import { ForwardProcessor } from './forward.processor';
 import { ForwardService } from './forward.service';
@@ -15,9 +16,9 @@ import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
   providers: [
     {
       provide: IntegrasjonspunktClient,
-      inject: [OutboundHttp, APP_CONFIG],
-      useFactory: (http: OutboundHttp, config: AppConfig) =>
-        new IntegrasjonspunktClient(http, config.efm.baseUrl, config.efm.basicAuth),
+      inject: [OutboundHttp, APP_CONFIG, Metrics],
+      useFactory: (http: OutboundHttp, config: AppConfig, metrics: Metrics) =>
+        new IntegrasjonspunktClient(http, config.efm.baseUrl, config.efm.basicAuth, metrics),
     },
     {
       provide: CapabilitiesCache,

@@ -3,6 +3,7 @@ import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { Metrics } from '../ops/metrics';
 import type { ForwardJobData } from '../queues/job-catalogue';
 import { WORKER_SETTINGS } from '../queues/job-options';
 import { QueueName } from '../queues/queue-names';
@@ -15,6 +16,7 @@ export class ForwardProcessor extends WorkerHost implements OnApplicationBootstr
   constructor(
     private readonly forwardService: ForwardService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {
     super();
   }
@@ -24,7 +26,15 @@ export class ForwardProcessor extends WorkerHost implements OnApplicationBootstr
   }
 
   async process(job: Job<ForwardJobData>): Promise<ForwardOutcome> {
-    return this.forwardService.forward(job.data);
+    const end = this.metrics.forwardDuration.startTimer();
+    try {
+      const outcome = await this.forwardService.forward(job.data);
+      end({ outcome });
+      return outcome;
+    } catch (error) {
+      end({ outcome: error instanceof UnrecoverableError ? 'parked' : 'retry' });
+      throw error;
+    }
   }
 
   /** The last try failed (a day of retries): park the row with the error, so an operator sees it. */

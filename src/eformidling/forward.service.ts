@@ -190,6 +190,7 @@ export class ForwardService {
           throw new PayloadChangedError(row.sha256, measured.sha256);
         }
         await this.forsendelser.recordPayload(row.mottakId, row.attempt, measured.bytes, measured.sha256);
+        this.metrics.forwardBytes.observe(measured.bytes);
         this.logger.log({ msg: 'zip uploaded', mottakId: row.mottakId, messageId, ...measured });
       });
     } catch (error) {

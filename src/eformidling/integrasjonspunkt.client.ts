@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { OutboundHttp } from '../http/outbound-http';
+import type { Metrics } from '../ops/metrics';
 import { describeNetworkError, readBodyLimited, snippet } from '../http/read-body';
 import { IpError, kindOfStatus, type IpOperation } from './integrasjonspunkt.errors';
 import {
@@ -58,6 +59,7 @@ export class IntegrasjonspunktClient {
     private readonly http: OutboundHttp,
     private readonly baseUrl: string,
     basicAuth?: { username: string; password: string },
+    private readonly metrics?: Metrics,
   ) {
     if (basicAuth) {
       this.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`;
@@ -210,14 +212,18 @@ export class IntegrasjonspunktClient {
     if (this.authorization) {
       headers.authorization = this.authorization;
     }
+    const done = this.metrics?.startCall('integrasjonspunkt', operation);
     try {
-      return await request(`${this.baseUrl}${path}`, {
+      const response = await request(`${this.baseUrl}${path}`, {
         method,
         dispatcher: this.http.dispatcher,
         headers,
         body: options.body,
       });
+      done?.(response.statusCode);
+      return response;
     } catch (cause) {
+      done?.('network');
       throw new IpError(
         'retryable',
         `${operation}: ${describeNetworkError(cause)}`,

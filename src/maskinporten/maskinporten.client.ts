@@ -2,6 +2,7 @@ import { request } from 'undici';
 import type { z } from 'zod';
 import type { AppConfig } from '../config/app-config';
 import type { OutboundHttp } from '../http/outbound-http';
+import type { Metrics } from '../ops/metrics';
 import { describeNetworkError, readBodyLimited } from '../http/read-body';
 import { buildGrant } from './grant.builder';
 import { isRetryableStatus, MaskinportenError } from './maskinporten.errors';
@@ -25,6 +26,7 @@ export class MaskinportenClient {
     private readonly http: OutboundHttp,
     private readonly config: AppConfig['maskinporten'],
     private readonly signingKey: SigningKey,
+    private readonly metrics?: Metrics,
   ) {}
 
   /** One token request with a freshly signed grant. Throws MaskinportenError. */
@@ -72,6 +74,7 @@ export class MaskinportenClient {
 
   private async call(method: 'GET' | 'POST', url: string, body?: string): Promise<{ status: number; json: unknown }> {
     let response: Awaited<ReturnType<typeof request>>;
+    const done = this.metrics?.startCall('maskinporten', method === 'POST' ? 'token' : 'metadata');
     try {
       response = await request(url, {
         method,
@@ -92,6 +95,7 @@ export class MaskinportenClient {
         { cause },
       );
     }
+    done?.(response.statusCode);
     let text: string;
     try {
       text = await readBodyLimited(response.body, MAX_BODY_BYTES);

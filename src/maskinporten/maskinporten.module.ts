@@ -3,6 +3,7 @@ import { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { OutboundHttp } from '../http/outbound-http';
+import { Metrics } from '../ops/metrics';
 import { MaskinportenClient } from './maskinporten.client';
 import { MaskinportenTokenProvider } from './maskinporten-token.provider';
 import { loadSigningKey } from './signing-key.loader';
@@ -11,9 +12,9 @@ import { loadSigningKey } from './signing-key.loader';
   providers: [
     {
       provide: MaskinportenClient,
-      inject: [OutboundHttp, APP_CONFIG],
-      useFactory: (http: OutboundHttp, config: AppConfig) =>
-        new MaskinportenClient(http, config.maskinporten, loadSigningKey(config.maskinporten.key)),
+      inject: [OutboundHttp, APP_CONFIG, Metrics],
+      useFactory: (http: OutboundHttp, config: AppConfig, metrics: Metrics) =>
+        new MaskinportenClient(http, config.maskinporten, loadSigningKey(config.maskinporten.key), metrics),
     },
     {
       provide: MaskinportenTokenProvider,

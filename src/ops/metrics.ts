@@ -85,6 +85,12 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'bridge_' });
   }
 
+  /** Starts timing one HTTP call; the returned function ends it with the status (or 'network' when none came). */
+  startCall(peer: Peer, operation: string): (status: number | 'network') => void {
+    const end = this.externalCalls.startTimer({ peer, operation });
+    return (status) => end({ outcome: status === 'network' ? 'network' : `${Math.floor(status / 100)}xx` });
+  }
+
   /** Times `work` as a call to `peer`; the outcome label is `ok` or the error's kind. */
   async timeCall<T>(peer: Peer, operation: string, work: () => Promise<T>): Promise<T> {
     const end = this.externalCalls.startTimer({ peer, operation });

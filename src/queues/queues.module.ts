@@ -1,15 +1,18 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ALL_QUEUES } from './queue-names';
 import { redisOptionsFromUrl } from './redis-options';
 import { SchedulerService } from './scheduler.service';
+import { WorkerDrainService } from './worker-drain.service';
 import { WorkQueues } from './work-queues';
 
 @Global()
 @Module({
   imports: [
+    DiscoveryModule,
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -19,7 +22,7 @@ import { WorkQueues } from './work-queues';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [SchedulerService, WorkQueues],
+  providers: [SchedulerService, WorkQueues, WorkerDrainService],
   exports: [BullModule, WorkQueues],
 })
 export class QueuesModule {}

@@ -5,20 +5,10 @@ import { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { Metrics } from '../ops/metrics';
+import { StillListedError } from './tracking.errors';
 
 export type ConfirmOutcome = 'confirmed' | 'verified-gone' | 'not-delivered' | 'already-confirmed';
-
-export class StillListedError extends Error {
-  constructor(
-    readonly mottakId: string,
-    cause: BrregError,
-  ) {
-    super(`confirm answered ${cause.context.status} ${cause.context.feilkode ?? ''} but Brreg still lists it`, {
-      cause,
-    });
-    this.name = 'StillListedError';
-  }
-}
 
 /** DELIVERED → CONFIRMED: confirm at Brreg, trusting an ERROR-00005 or a 404 only once /available agrees. */
 @Injectable()
@@ -30,6 +20,7 @@ export class ConfirmService {
     private readonly forsendelser: ForsendelseRepository,
     private readonly brreg: BrregClient,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   async confirm(mottakId: string): Promise<ConfirmOutcome> {
@@ -54,6 +45,7 @@ export class ConfirmService {
       // Entries that failed our validation count too: an unreadable entry for this id is still a listing.
       const listed = [...items.map((i) => i.mottakId), ...rejected.map((r) => String(r.mottakId))];
       if (listed.some((id) => id.toLowerCase() === mottakId.toLowerCase())) {
+        this.metrics.confirms.inc({ outcome: 'still-listed' });
         throw new StillListedError(mottakId, error);
       }
       outcome = 'verified-gone';
@@ -65,6 +57,10 @@ export class ConfirmService {
       patch: { confirmedAt: new Date(this.clock.now()) },
       detail: { outcome },
     });
+    this.metrics.confirms.inc({ outcome });
+    if (row.deliveredAt) {
+      this.metrics.levertToConfirm.observe(Math.max(0, this.clock.now() - row.deliveredAt.getTime()) / 1000);
+    }
     this.logger.log({ msg: 'confirmed at Brreg', mottakId, messageId: row.deliveredMessageId, outcome });
     return outcome;
   }
