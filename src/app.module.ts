@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminApiModule } from './admin/admin.module';
 import { BrregModule } from './brreg/brreg.module';
 import { ClockModule } from './clock/clock.module';
 import type { AppConfig } from './config/app-config';
@@ -11,6 +12,7 @@ import { LoggingModule } from './ops/logging.module';
 import { MetricsModule } from './ops/metrics.module';
 import { OpsModule } from './ops/ops.module';
 import { QueuesModule } from './queues/queues.module';
+import { SchedulerModule } from './queues/scheduler.module';
 import { ReconcileModule } from './reconcile/reconcile.module';
 import { TrackingModule } from './tracking/tracking.module';
 
@@ -26,6 +28,7 @@ export class AppModule {
         ClockModule,
         HttpModule,
         QueuesModule,
+        SchedulerModule,
         ForsendelseModule,
         BrregModule,
         EformidlingModule,
@@ -33,7 +36,7 @@ export class AppModule {
         ReconcileModule,
         OpsModule,
         // Without credentials the dashboard is not there at all: off, not open.
-        ...(config.admin ? [DashboardModule.forRoot(config.admin)] : []),
+        ...(config.admin ? [DashboardModule.forRoot(config.admin), AdminApiModule] : []),
       ],
     };
   }

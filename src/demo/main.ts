@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { renderTable } from '../admin/text-table';
 import { AppModule } from '../app.module';
 import { loadConfig } from '../config/config.loader';
 import { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
@@ -173,15 +174,7 @@ async function main(): Promise<number> {
       ];
     });
     const header = ['mottakId', 'case', 'expected', 'final', 'attempts', 'bytes', ''];
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-    const line = (cells: string[]) =>
-      cells
-        .map((cell, i) => cell.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd();
-    process.stdout.write(
-      `\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${table.map(line).join('\n')}\n\n`,
-    );
+    process.stdout.write(`\n${renderTable(header, table)}\n\n`);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (failures.length > 0) {
       process.stdout.write(`FAILED after ${seconds} s:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);

@@ -243,6 +243,30 @@ export class ForsendelseRepository {
       .getMany();
   }
 
+  /** A page of rows, newest change first, optionally of one state (admin list). */
+  async page(state: ForsendelseState | undefined, offset: number, limit: number): Promise<[ForsendelseEntity[], number]> {
+    return this.dataSource.getRepository(ForsendelseEntity).findAndCount({
+      where: state ? { state } : {},
+      order: { stateChangedAt: 'DESC', mottakId: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+  }
+
+  /** FAILED rows whose reason contains `reasonContains` (case-insensitive), oldest first (admin replay). */
+  async findFailed(reasonContains: string | undefined, limit: number): Promise<ForsendelseEntity[]> {
+    const query = this.dataSource
+      .getRepository(ForsendelseEntity)
+      .createQueryBuilder('f')
+      .where(`f.state = 'FAILED'`)
+      .orderBy('f.state_changed_at', 'ASC')
+      .limit(limit);
+    if (reasonContains) {
+      query.andWhere(`f.failure_reason ILIKE :pattern`, { pattern: `%${reasonContains.replace(/[\\%_]/g, '\\$&')}%` });
+    }
+    return query.getMany();
+  }
+
   async countByState(): Promise<Record<ForsendelseState, number>> {
     const rows = await this.dataSource.query<
       {

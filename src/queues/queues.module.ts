@@ -5,7 +5,6 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ALL_QUEUES } from './queue-names';
 import { redisOptionsFromUrl } from './redis-options';
-import { SchedulerService } from './scheduler.service';
 import { WorkerDrainService } from './worker-drain.service';
 import { WorkQueues } from './work-queues';
 
@@ -22,7 +21,7 @@ import { WorkQueues } from './work-queues';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [SchedulerService, WorkQueues, WorkerDrainService],
+  providers: [WorkQueues, WorkerDrainService],
   exports: [BullModule, WorkQueues],
 })
 export class QueuesModule {}
