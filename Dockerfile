@@ -5,6 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
+COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
@@ -13,7 +14,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Owned by the runtime user, so a named volume mounted here (the compose stack's simulator keys) is writable.
+RUN mkdir -p /keys && chown 10001:10001 /keys
 USER 10001:10001
 EXPOSE 3000
-# node as PID 1's child-free direct command so SIGTERM reaches it.
+# node itself is PID 1 (no shell in between), so SIGTERM reaches it and the drain runs.
 CMD ["node", "dist/src/main.js"]
