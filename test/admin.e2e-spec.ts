@@ -1,33 +1,17 @@
-import type { ForsendelseEntity } from '../src/forsendelse/forsendelse.entity';
-import type { SimulatorSet } from '../src/simulator/start-simulators';
 import {
   control,
-  createTestDatabase,
   eventually,
-  startBridge,
-  startTestSimulators,
+  forsendelseRows,
   testKeys,
+  useBridgeEnvironment,
   type RunningBridge,
 } from './support/bridge-harness';
-import type { TestDatabase } from './support/database';
 
 const AUTH = { authorization: `Basic ${Buffer.from('ops:admin-password-1').toString('base64')}` };
 
 describe('the admin API', () => {
-  let sims: SimulatorSet;
-  let db: TestDatabase;
+  const env = useBridgeEnvironment();
   let bridge: RunningBridge;
-
-  beforeAll(async () => {
-    sims = await startTestSimulators();
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await bridge?.close();
-    await sims?.close();
-    await db?.drop();
-  });
 
   async function admin<T>(path: string, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
     const response = await fetch(`${bridge.url}/admin${path}`, {
@@ -39,6 +23,7 @@ describe('the admin API', () => {
   }
 
   it('lists, shows and replays a FAILED forsendelse, which then completes under a new messageId', async () => {
+    const { sims } = env;
     const { orgnr } = await testKeys();
     const [ok, feil] = await control<{ mottakId: string }[]>(sims.brreg.url, '/forsendelser', {
       body: { orgnr, count: 2 },
@@ -46,8 +31,8 @@ describe('the admin API', () => {
     await control(sims.integrasjonspunkt.url, '/scripts', {
       body: { match: { arkivmeldingContains: feil.mottakId }, preset: 'FEIL', count: 1 },
     });
-    bridge = await startBridge(sims, db, { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'admin-password-1' });
-    const rows = () => bridge.dataSource.getRepository<ForsendelseEntity>('ForsendelseEntity').find();
+    bridge = await env.start({ ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'admin-password-1' });
+    const rows = () => forsendelseRows(bridge);
     await eventually(
       async () => {
         const current = await rows();

@@ -1,15 +1,4 @@
-import type { ForsendelseEntity } from '../src/forsendelse/forsendelse.entity';
-import type { SimulatorSet } from '../src/simulator/start-simulators';
-import {
-  control,
-  createTestDatabase,
-  eventually,
-  startBridge,
-  startTestSimulators,
-  testKeys,
-  type RunningBridge,
-} from './support/bridge-harness';
-import type { TestDatabase } from './support/database';
+import { control, eventually, forsendelseRows, testKeys, useBridgeEnvironment } from './support/bridge-harness';
 
 interface SeededForsendelse {
   mottakId: string;
@@ -30,27 +19,13 @@ interface IpMessage {
 
 const SUCCESSFUL_CONFIRM = new Set(['confirmed', 'conflict-fault-applied']);
 
-async function rows(bridge: RunningBridge): Promise<ForsendelseEntity[]> {
-  return bridge.dataSource.getRepository<ForsendelseEntity>('ForsendelseEntity').find();
-}
+const rows = forsendelseRows;
 
 describe('the bridge end to end, against the three simulators, real Postgres and real Redis', () => {
-  let sims: SimulatorSet;
-  let db: TestDatabase;
-  let bridge: RunningBridge;
-
-  beforeAll(async () => {
-    sims = await startTestSimulators();
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await bridge?.close();
-    await sims?.close();
-    await db?.drop();
-  });
+  const env = useBridgeEnvironment();
 
   it('delivers and confirms every forsendelse, never before LEVERT, never twice, and parks the FEIL one', async () => {
+    const { sims } = env;
     const { orgnr } = await testKeys();
     const brreg = sims.brreg.url;
     const ip = sims.integrasjonspunkt.url;
@@ -72,7 +47,7 @@ describe('the bridge end to end, against the three simulators, real Postgres and
     });
     await control(brreg, '/faults/confirm-conflict', { body: { mottakId: conflicting.mottakId, applied: true } });
 
-    bridge = await startBridge(sims, db);
+    const bridge = await env.start();
 
     // Revoke every token once the first forsendelse is confirmed: the rest must go on with a fresh one.
     await eventually(
@@ -171,26 +146,14 @@ describe('the bridge end to end, against the three simulators, real Postgres and
 });
 
 describe('a receiver without the capability', () => {
-  let sims: SimulatorSet;
-  let db: TestDatabase;
-  let bridge: RunningBridge;
-
-  beforeAll(async () => {
-    sims = await startTestSimulators();
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await bridge?.close();
-    await sims?.close();
-    await db?.drop();
-  });
+  const env = useBridgeEnvironment();
 
   it('is parked with that reason, not retried in a loop', async () => {
+    const { sims } = env;
     const { orgnr } = await testKeys();
     await control(sims.integrasjonspunkt.url, '/receivers/310000009', { method: 'PUT', body: { service: 'none' } });
     const [f] = await control<SeededForsendelse[]>(sims.brreg.url, '/forsendelser', { body: { orgnr, count: 1 } });
-    bridge = await startBridge(sims, db, { EFM_RECEIVER_ORGNR: '310000009' });
+    const bridge = await env.start({ EFM_RECEIVER_ORGNR: '310000009' });
     const parked = await eventually(
       async () => (await rows(bridge)).find((r) => r.mottakId === f.mottakId && r.state === 'FAILED'),
       20_000,

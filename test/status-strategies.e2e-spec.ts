@@ -2,17 +2,14 @@ import { DataSource } from 'typeorm';
 import { databaseOptions } from '../src/forsendelse/database.options';
 import type { ForsendelseEntity } from '../src/forsendelse/forsendelse.entity';
 import { conversationIdFor, messageIdFor } from '../src/forsendelse/forsendelse-ids';
-import type { SimulatorSet } from '../src/simulator/start-simulators';
 import {
   control,
-  createTestDatabase,
   eventually,
-  startBridge,
-  startTestSimulators,
+  forsendelseRows,
   testKeys,
+  useBridgeEnvironment,
   type RunningBridge,
 } from './support/bridge-harness';
-import type { TestDatabase } from './support/database';
 
 interface Call {
   method: string;
@@ -20,7 +17,7 @@ interface Call {
 }
 
 async function allConfirmed(bridge: RunningBridge, count: number): Promise<ForsendelseEntity[] | undefined> {
-  const rows = await bridge.dataSource.getRepository<ForsendelseEntity>('ForsendelseEntity').find();
+  const rows = await forsendelseRows(bridge);
   return rows.length === count && rows.every((r) => r.state === 'CONFIRMED') ? rows : undefined;
 }
 
@@ -28,26 +25,14 @@ describe.each([
   ['per-message', {}],
   ['queue', { statusQueueIncludes: ['DPO'] }],
 ])('the %s status strategy', (strategy, ipSettings) => {
-  let sims: SimulatorSet;
-  let db: TestDatabase;
-  let bridge: RunningBridge;
-
-  beforeAll(async () => {
-    sims = await startTestSimulators();
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await bridge?.close();
-    await sims?.close();
-    await db?.drop();
-  });
+  const env = useBridgeEnvironment();
 
   it('follows every message to LEVERT and confirms it', async () => {
     const { orgnr } = await testKeys();
+    const { sims } = env;
     await control(sims.integrasjonspunkt.url, '/settings', { body: ipSettings });
     await control(sims.brreg.url, '/forsendelser', { body: { orgnr, count: 5 } });
-    bridge = await startBridge(sims, db, { EFM_STATUS_STRATEGY: strategy });
+    const bridge = await env.start({ EFM_STATUS_STRATEGY: strategy });
     await eventually(() => allConfirmed(bridge, 5), 30_000, 'all five confirmed');
     const calls = await control<Call[]>(sims.integrasjonspunkt.url, '/calls');
     const statusCalls = calls.filter((c) => c.url.startsWith('/api/statuses'));
@@ -62,25 +47,13 @@ describe.each([
 });
 
 describe('the feed strategy', () => {
-  let sims: SimulatorSet;
-  let db: TestDatabase;
-  let bridge: RunningBridge;
-
-  beforeAll(async () => {
-    sims = await startTestSimulators();
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await bridge?.close();
-    await sims?.close();
-    await db?.drop();
-  });
+  const env = useBridgeEnvironment();
 
   it('always sends both time bounds, with an offset, and persists its high-water mark', async () => {
     const { orgnr } = await testKeys();
+    const { sims } = env;
     await control(sims.brreg.url, '/forsendelser', { body: { orgnr, count: 3 } });
-    bridge = await startBridge(sims, db);
+    const bridge = await env.start();
     await eventually(() => allConfirmed(bridge, 3), 30_000, 'all three confirmed');
     const feed = (await control<Call[]>(sims.integrasjonspunkt.url, '/calls')).filter((c) =>
       c.url.startsWith('/api/statuses?'),
@@ -98,23 +71,11 @@ describe('the feed strategy', () => {
 });
 
 describe('reconcile', () => {
-  let sims: SimulatorSet;
-  let db: TestDatabase;
-  let bridge: RunningBridge;
-
-  beforeAll(async () => {
-    sims = await startTestSimulators();
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await bridge?.close();
-    await sims?.close();
-    await db?.drop();
-  });
+  const env = useBridgeEnvironment();
 
   it('finishes a forsendelse whose queued job was lost (Postgres is the truth, Redis is not)', async () => {
     const { orgnr } = await testKeys();
+    const { sims, db } = env;
     const [f] = await control<{ mottakId: string }[]>(sims.brreg.url, '/forsendelser', { body: { orgnr, count: 1 } });
     // A row the poll will not enqueue again (it already exists), with no job in Redis: as after a FLUSHALL.
     // Written before the bridge starts, so only reconcile can pick it up.
@@ -130,7 +91,7 @@ describe('reconcile', () => {
     } finally {
       await migrator.destroy();
     }
-    bridge = await startBridge(sims, db, { RECONCILE_INTERVAL_MS: '1000', RECONCILE_STALE_MS: '1000' });
+    const bridge = await env.start({ RECONCILE_INTERVAL_MS: '1000', RECONCILE_STALE_MS: '1000' });
     await eventually(() => allConfirmed(bridge, 1), 30_000, 'the lost one confirmed');
   });
 });

@@ -10,6 +10,7 @@ import { AppModule } from '../../src/app.module';
 import { loadConfig } from '../../src/config/config.loader';
 import { startSimulators, type SimulatorSet, type SimulatorSetOptions } from '../../src/simulator/start-simulators';
 import { mintTestKeys, type TestKeys } from '../../src/simulator/maskinporten/test-keys';
+import { ForsendelseEntity } from '../../src/forsendelse/forsendelse.entity';
 import { createTestDatabase, type TestDatabase } from './database';
 
 let keysPromise: Promise<TestKeys> | undefined;
@@ -111,4 +112,44 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+export interface BridgeTestEnvironment {
+  sims: SimulatorSet;
+  db: TestDatabase;
+  /** Starts a bridge on this environment's simulators and database; closed after the file's tests. */
+  start(env?: Record<string, string | undefined>): Promise<RunningBridge>;
+}
+
+/**
+ * Simulators and a fresh database for one describe block, started before its tests and stopped after them,
+ * with every bridge the tests started.
+ */
+export function useBridgeEnvironment(options: SimulatorSetOptions = {}): BridgeTestEnvironment {
+  const bridges: RunningBridge[] = [];
+  const environment = {
+    start: async (env: Record<string, string | undefined> = {}) => {
+      const bridge = await startBridge(environment.sims, environment.db, env);
+      bridges.push(bridge);
+      return bridge;
+    },
+  } as BridgeTestEnvironment;
+  beforeAll(async () => {
+    environment.sims = await startTestSimulators(options);
+    environment.db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const bridge of bridges) {
+      // A test may have closed it already (a shutdown test).
+      await bridge.close().catch(() => undefined);
+    }
+    await environment.sims?.close();
+    await environment.db?.drop();
+  });
+  return environment;
+}
+
+/** The forsendelse table as the bridge sees it. */
+export async function forsendelseRows(bridge: RunningBridge): Promise<ForsendelseEntity[]> {
+  return bridge.dataSource.getRepository(ForsendelseEntity).find();
 }
