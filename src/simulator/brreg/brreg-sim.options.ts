@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { booleanFromString, intFromString, parseSimEnv, seedFromString } from '../shared/sim-env';
 
 export interface BrregSimulatorOptions {
   /** 0 = an ephemeral port. */
@@ -55,23 +56,12 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-const intFromString = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^-?\d+$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const booleanFromString = z
-  .enum(['true', 'false', '1', '0'], { message: 'must be true, false, 1 or 0' })
-  .transform((v) => v === 'true' || v === '1');
-
 const envSchema = z.object({
   SIM_BRREG_PORT: intFromString(0, 65_535).optional(),
   SIM_BRREG_HOST: z.string().min(1).optional(),
   SIM_MASKINPORTEN_URL: z.url({ protocol: /^https?$/ }).optional(),
   SIM_MASKINPORTEN_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
-  SIM_SEED: intFromString(-2_147_483_648, 4_294_967_295).optional(),
+  SIM_SEED: seedFromString.optional(),
   SIM_BRREG_OMIT_CONTENT_LENGTH: booleanFromString.optional(),
 });
 
@@ -80,17 +70,7 @@ const envSchema = z.object({
  * a typo stops the simulator at start-up rather than changing its behaviour.
  */
 export function brregOptionsFromEnv(env: Record<string, string | undefined>): Partial<BrregSimulatorOptions> {
-  const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
-      .filter((name) => env[name] !== undefined && env[name] !== '')
-      .map((name) => [name, env[name]]),
-  );
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Invalid Brreg simulator configuration: ${problems.join('; ')}`);
-  }
-  const v = parsed.data;
+  const v = parseSimEnv(envSchema, env, 'Brreg');
   return stripUndefined({
     port: v.SIM_BRREG_PORT,
     host: v.SIM_BRREG_HOST,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intFromString, parseSimEnv, seedFromString } from '../shared/sim-env';
 
 /** The services the simulator routes to (DPI/DPE/DPH exist in the IP but are not simulated). */
 export const SIMULATED_SERVICES = ['DPO', 'DPF', 'DPV'] as const;
@@ -67,13 +68,6 @@ export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions =
   webhookTimeoutMs: 10_000,
 };
 
-const intFromString = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^-?\d+$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
 const envSchema = z.object({
   SIM_IP_PORT: intFromString(0, 65_535).optional(),
   SIM_IP_HOST: z.string().min(1).optional(),
@@ -91,7 +85,7 @@ const envSchema = z.object({
     .string()
     .regex(/^(DPO|DPF|DPV)(,(DPO|DPF|DPV))*$/, 'must be a comma-separated list of DPO, DPF, DPV')
     .optional(),
-  SIM_SEED: intFromString(-2_147_483_648, 4_294_967_295).optional(),
+  SIM_SEED: seedFromString.optional(),
 });
 
 /**
@@ -101,20 +95,12 @@ const envSchema = z.object({
 export function integrasjonspunktOptionsFromEnv(
   env: Record<string, string | undefined>,
 ): Partial<IntegrasjonspunktSimulatorOptions> {
-  const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
-      .filter((name) => env[name] !== undefined && env[name] !== '')
-      .map((name) => [name, env[name]]),
-  );
-  const parsed = envSchema.safeParse(present);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  if (parsed.success && (parsed.data.SIM_IP_USERNAME === undefined) !== (parsed.data.SIM_IP_PASSWORD === undefined)) {
-    problems.push('SIM_IP_USERNAME, SIM_IP_PASSWORD: set both or neither');
+  const v = parseSimEnv(envSchema, env, 'integrasjonspunkt');
+  if ((v.SIM_IP_USERNAME === undefined) !== (v.SIM_IP_PASSWORD === undefined)) {
+    throw new Error(
+      'Invalid integrasjonspunkt simulator configuration: SIM_IP_USERNAME, SIM_IP_PASSWORD: set both or neither',
+    );
   }
-  if (!parsed.success || problems.length > 0) {
-    throw new Error(`Invalid integrasjonspunkt simulator configuration: ${problems.join('; ')}`);
-  }
-  const v = parsed.data;
   const options: Partial<IntegrasjonspunktSimulatorOptions> = {};
   if (v.SIM_IP_PORT !== undefined) {
     options.port = v.SIM_IP_PORT;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intFromString, parseSimEnv, seedFromString } from '../shared/sim-env';
 
 export interface MaskinportenSimulatorOptions {
   /** 0 = an ephemeral port. */
@@ -29,19 +30,12 @@ export const MASKINPORTEN_SIM_DEFAULTS: MaskinportenSimulatorOptions = {
 /** A day is far beyond any real Maskinporten token, but lets tests model long-lived tokens. */
 export const MAX_TOKEN_EXPIRES_IN = 86_400;
 
-const intFromString = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^-?\d+$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
 const envSchema = z.object({
   SIM_MASKINPORTEN_PORT: intFromString(0, 65_535).optional(),
   SIM_MASKINPORTEN_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   SIM_MASKINPORTEN_EXPIRES_IN: intFromString(1, MAX_TOKEN_EXPIRES_IN).optional(),
   SIM_KEYS_DIR: z.string().min(1).optional(),
-  SIM_SEED: intFromString(-2_147_483_648, 4_294_967_295).optional(),
+  SIM_SEED: seedFromString.optional(),
 });
 
 /**
@@ -51,17 +45,7 @@ const envSchema = z.object({
 export function maskinportenOptionsFromEnv(
   env: Record<string, string | undefined>,
 ): Partial<MaskinportenSimulatorOptions> {
-  const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
-      .filter((name) => env[name] !== undefined && env[name] !== '')
-      .map((name) => [name, env[name]]),
-  );
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Invalid Maskinporten simulator configuration: ${problems.join('; ')}`);
-  }
-  const v = parsed.data;
+  const v = parseSimEnv(envSchema, env, 'Maskinporten');
   const options: Partial<MaskinportenSimulatorOptions> = {};
   if (v.SIM_MASKINPORTEN_PORT !== undefined) {
     options.port = v.SIM_MASKINPORTEN_PORT;
