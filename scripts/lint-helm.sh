@@ -114,4 +114,5 @@ expect_rejected "TYPO_VARIABLE" --set config.TYPO_VARIABLE=x
 expect_rejected "terminationGracePeriodSeconds" --set terminationGracePeriodSeconds=20
 expect_rejected "secrets[./]env[./]DATABASE_URL" --set secrets.env.DATABASE_URL=mysql://x
 expect_rejected "service[./]ports[./]http" --set service.ports.http=http
+expect_rejected "grafanaDashboard[./]enabled" --set grafanaDashboard.enabled=yes
 echo "helm chart OK"

@@ -244,7 +244,11 @@ export class ForsendelseRepository {
   }
 
   /** A page of rows, newest change first, optionally of one state (admin list). */
-  async page(state: ForsendelseState | undefined, offset: number, limit: number): Promise<[ForsendelseEntity[], number]> {
+  async page(
+    state: ForsendelseState | undefined,
+    offset: number,
+    limit: number,
+  ): Promise<[ForsendelseEntity[], number]> {
     return this.dataSource.getRepository(ForsendelseEntity).findAndCount({
       where: state ? { state } : {},
       order: { stateChangedAt: 'DESC', mottakId: 'ASC' },
