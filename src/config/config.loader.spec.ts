@@ -22,6 +22,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(
       aValidEnv({
+        LOG_LEVEL: undefined,
         MASKINPORTEN_ISSUER: undefined,
         MASKINPORTEN_TOKEN_URL: undefined,
         BRREG_BASE_URL: undefined,

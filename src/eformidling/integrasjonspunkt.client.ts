@@ -165,6 +165,15 @@ export class IntegrasjonspunktClient {
     return (await this.parse('subscriptions', response, subscriptionSchema)).id;
   }
 
+  /** The IP's subscriptions (first page of up to 2000: a bridge keeps one). */
+  async listSubscriptions(): Promise<{ id: number; name?: string; pushEndpoint?: string }[]> {
+    const frame = await this.json('subscriptions', 'GET', '/api/subscriptions?size=2000', pageFrameSchema);
+    return frame.content.flatMap((raw) => {
+      const parsed = subscriptionSchema.safeParse(raw);
+      return parsed.success ? [parsed.data as { id: number; name?: string; pushEndpoint?: string }] : [];
+    });
+  }
+
   async deleteSubscription(id: number): Promise<void> {
     const response = await this.call('subscriptions', 'DELETE', `/api/subscriptions/${id}`, {});
     await this.expectOk('subscriptions', response);

@@ -18,8 +18,15 @@ import { redactDeep } from './log-redaction';
           autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
           formatters: { log: (object: Record<string, unknown>) => redactDeep(object) as Record<string, unknown> },
           serializers: {
-            req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
-            res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+            // The webhook's path carries its secret.
+            req: (req: { method?: string; url?: string }) => ({
+              method: req.method,
+              url: req.url?.replace(/\/webhook\/efm\/[^/?]+/, '/webhook/efm/[redacted]'),
+            }),
+            // pino wraps the response and nulls statusCode when it thinks headers are unsent; raw has the truth.
+            res: (res: { statusCode?: number | null; raw?: { statusCode?: number } }) => ({
+              statusCode: res.raw?.statusCode ?? res.statusCode,
+            }),
           },
         },
       }),

@@ -62,11 +62,11 @@ export class WorkQueues {
   }
 
   /** Re-read these messages' statuses now (a webhook hint or an operator's re-check). */
-  async recheck(messageIds: readonly string[]): Promise<void> {
+  async recheck(messageIds: readonly string[], delayMs = 0): Promise<void> {
     if (messageIds.length === 0) {
       return;
     }
-    await this.trackQueue.add('recheck', { messageIds: [...messageIds] }, RECHECK_JOB_OPTIONS);
+    await this.trackQueue.add('recheck', { messageIds: [...messageIds] }, { ...RECHECK_JOB_OPTIONS, delay: delayMs });
   }
 
   private async removeFailed(queue: Queue, ids: readonly string[]): Promise<void> {

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
 import { WorkQueues } from '../queues/work-queues';
+import { WebhookSubscriptionService } from '../tracking/webhook-subscription.service';
 
 /** Bounds one reconcile tick; a larger backlog is worked through over several ticks. */
 const BATCH = 1000;
@@ -30,9 +31,16 @@ export class ReconcileService {
     private readonly forsendelser: ForsendelseRepository,
     private readonly queues: WorkQueues,
     private readonly clock: Clock,
+    private readonly webhook: WebhookSubscriptionService,
   ) {}
 
   async reconcile(): Promise<ReconcileResult> {
+    // The IP forgets subscriptions when it restarts; a missing one is registered again here.
+    await this.webhook
+      .ensure()
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'could not check the status subscription', error: String(error) }),
+      );
     const before = new Date(this.clock.now() - this.config.reconcile.staleMs);
     const toForward = [
       ...(await this.forsendelser.findStale('DISCOVERED', before, BATCH)),

@@ -8,10 +8,21 @@ import { StatusApplier } from './status-applier';
 import { StatusCursorRepository } from './status-cursor.repository';
 import { StatusTracker } from './status-tracker';
 import { TrackProcessor } from './track.processor';
+import { WebhookSubscriptionService } from './webhook-subscription.service';
+import { WebhookController } from './webhook.controller';
 
 @Module({
   imports: [ForsendelseModule, BrregModule, EformidlingModule],
-  providers: [StatusCursorRepository, StatusApplier, StatusTracker, TrackProcessor, ConfirmService, ConfirmProcessor],
-  exports: [StatusTracker],
+  controllers: [WebhookController],
+  providers: [
+    StatusCursorRepository,
+    StatusApplier,
+    StatusTracker,
+    TrackProcessor,
+    ConfirmService,
+    ConfirmProcessor,
+    WebhookSubscriptionService,
+  ],
+  exports: [StatusTracker, WebhookSubscriptionService],
 })
 export class TrackingModule {}

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,7 @@ export async function startBridge(
   const keys = await testKeys();
   const config = loadConfig({
     ...keys.env.x5c,
+    LOG_LEVEL: process.env.TEST_LOGS ? 'debug' : 'warn',
     MASKINPORTEN_ISSUER: sims.maskinporten.issuer,
     MASKINPORTEN_TOKEN_URL: sims.maskinporten.tokenUrl,
     BRREG_BASE_URL: sims.brreg.outboundUrl,
@@ -70,7 +72,8 @@ export async function startBridge(
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   app.enableShutdownHooks();
-  await app.listen(0, '127.0.0.1');
+  // A test that must know the URL beforehand (a webhook) passes PORT; otherwise any free port.
+  await app.listen(env.PORT ? Number(env.PORT) : 0, '127.0.0.1');
   return {
     app,
     dataSource: app.get<DataSource>(getDataSourceToken()),
@@ -80,6 +83,18 @@ export async function startBridge(
 }
 
 export { createTestDatabase };
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
 
 /** JSON from a simulator's control API. */
 export async function control<T>(

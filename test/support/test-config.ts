@@ -19,6 +19,8 @@ export function aPrivateKeyPem(): string {
  */
 export function aValidEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
+    // Tests assert on the simulators' records; TEST_LOGS=1 shows the bridge's own lines too.
+    LOG_LEVEL: process.env.TEST_LOGS ? 'debug' : 'warn',
     MASKINPORTEN_ISSUER: 'http://127.0.0.1:9/',
     MASKINPORTEN_TOKEN_URL: 'http://127.0.0.1:9/token',
     BRREG_BASE_URL: 'http://127.0.0.1:9/outbound',
