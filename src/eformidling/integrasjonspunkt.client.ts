@@ -170,7 +170,7 @@ export class IntegrasjonspunktClient {
     const frame = await this.json('subscriptions', 'GET', '/api/subscriptions?size=2000', pageFrameSchema);
     return frame.content.flatMap((raw) => {
       const parsed = subscriptionSchema.safeParse(raw);
-      return parsed.success ? [parsed.data as { id: number; name?: string; pushEndpoint?: string }] : [];
+      return parsed.success ? [parsed.data] : [];
     });
   }
 
