@@ -196,15 +196,25 @@ export class ForsendelseRepository {
     );
   }
 
-  /** Rows in any of `states`, oldest transition first: the per-message status strategy walks these. */
-  async findInStates(states: readonly ForsendelseState[], limit: number): Promise<ForsendelseEntity[]> {
-    return this.dataSource
+  /**
+   * Up to `limit` rows in any of `states` with a mottakId after `after`, in mottakId order: the per-message
+   * status strategy walks them in turns, so every row is read, not only the oldest few.
+   */
+  async findInStatesAfter(
+    states: readonly ForsendelseState[],
+    after: string | undefined,
+    limit: number,
+  ): Promise<ForsendelseEntity[]> {
+    const query = this.dataSource
       .getRepository(ForsendelseEntity)
       .createQueryBuilder('f')
       .where('f.state IN (:...states)', { states })
-      .orderBy('f.state_changed_at', 'ASC')
-      .limit(limit)
-      .getMany();
+      .orderBy('f.mottak_id', 'ASC')
+      .limit(limit);
+    if (after) {
+      query.andWhere('f.mottak_id > :after', { after });
+    }
+    return query.getMany();
   }
 
   /** When the oldest row still waiting for statuses last changed: where a fresh status feed starts reading. */

@@ -30,6 +30,8 @@ export interface TrackResult {
 @Injectable()
 export class StatusTracker {
   private readonly logger = new Logger('Tracking');
+  /** Where the per-message strategy's next tick goes on (a turn over all SENT rows spans several ticks). */
+  private perMessageAfter?: string;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -93,8 +95,10 @@ export class StatusTracker {
     return result;
   }
 
+  /** One GET per SENT message, PER_TICK_LIMIT a tick, continuing where the last tick stopped. */
   private async readPerMessage(): Promise<TrackResult> {
-    const rows = await this.forsendelser.findInStates(['SENT'], PER_TICK_LIMIT);
+    const rows = await this.forsendelser.findInStatesAfter(['SENT'], this.perMessageAfter, PER_TICK_LIMIT);
+    this.perMessageAfter = rows.length === PER_TICK_LIMIT ? rows[rows.length - 1].mottakId : undefined;
     return this.recheck(rows.map((row) => row.messageId));
   }
 
