@@ -1,0 +1,105 @@
+import { messageIdFor } from '../../src/forsendelse/forsendelse-ids';
+import { isClean, judge, summaryLine, verdictLine, type IpMessageRecord, type RunRecords } from './checker';
+
+const A = '11111111-1111-4111-8111-111111111111';
+const B = '22222222-2222-4222-8222-222222222222';
+
+function aMessage(mottakId: string, sha256: string, overrides: Partial<IpMessageRecord> = {}): IpMessageRecord {
+  return {
+    messageId: messageIdFor(mottakId, 1),
+    files: [
+      { filename: 'arkivmelding.xml', sha256: 'xml' },
+      { filename: `forsendelse-${mottakId}.zip`, sha256 },
+    ],
+    copiesDelivered: 1,
+    statuses: [
+      { status: 'SENDT', lastUpdate: '2026-03-02T10:00:00+01:00' },
+      { status: 'LEVERT', lastUpdate: '2026-03-02T10:00:05+01:00' },
+    ],
+    ...overrides,
+  };
+}
+
+function aCleanRun(overrides: Partial<RunRecords> = {}): RunRecords {
+  return {
+    name: 'run',
+    offered: [
+      { mottakId: A, sha256: 'sha-a' },
+      { mottakId: B, sha256: 'sha-b' },
+    ],
+    confirms: [
+      { time: '2026-03-02T09:00:06Z', mottakId: A, outcome: 'confirmed' },
+      { time: '2026-03-02T09:00:07Z', mottakId: B, outcome: 'conflict-fault-applied' },
+    ],
+    messages: [aMessage(A, 'sha-a'), aMessage(B, 'sha-b')],
+    parked: new Map(),
+    ...overrides,
+  };
+}
+
+describe('the fault checker', () => {
+  it('passes a clean run and prints the summary line', () => {
+    const verdict = judge(aCleanRun());
+    expect(isClean(verdict)).toBe(true);
+    expect(verdictLine(verdict)).toBe('run: 2 items, lost 0, early 0, duplicate 0, double 0, unexpected 0');
+    expect(summaryLine([verdict, verdict])).toBe('faults: 2 runs, 4 items, lost 0, early 0, duplicate 0, double 0');
+  });
+
+  it('finds a lost forsendelse, but not a parked one', () => {
+    const run = aCleanRun({ confirms: [{ time: '2026-03-02T09:00:06Z', mottakId: A, outcome: 'confirmed' }] });
+    expect(judge(run).lost).toEqual([B]);
+    expect(judge({ ...run, parked: new Map([[B, 'FEIL from the integrasjonspunkt']]) }).lost).toEqual([]);
+  });
+
+  it('counts a confirm that did not take effect as no confirm', () => {
+    const run = aCleanRun({
+      confirms: [
+        { time: '2026-03-02T09:00:06Z', mottakId: A, outcome: 'confirmed' },
+        { time: '2026-03-02T09:00:06Z', mottakId: B, outcome: 'concurrent' },
+      ],
+    });
+    expect(judge(run).lost).toEqual([B]);
+  });
+
+  it('finds a confirm earlier than LEVERT, and one with no delivered carrier of the bytes at all', () => {
+    const early = aCleanRun({
+      confirms: [
+        { time: '2026-03-02T09:00:04Z', mottakId: A, outcome: 'confirmed' },
+        { time: '2026-03-02T09:00:07Z', mottakId: B, outcome: 'confirmed' },
+      ],
+    });
+    expect(judge(early).early).toEqual([A]);
+    const wrongBytes = aCleanRun({ messages: [aMessage(A, 'sha-a'), aMessage(B, 'other-bytes')] });
+    expect(judge(wrongBytes).early).toEqual([B]);
+  });
+
+  it('finds a message delivered twice and the bytes delivered under an id that is no attempt', () => {
+    const twice = aCleanRun({ messages: [aMessage(A, 'sha-a', { copiesDelivered: 2 }), aMessage(B, 'sha-b')] });
+    expect(judge(twice).duplicate).toHaveLength(1);
+    const stray = aCleanRun({
+      messages: [aMessage(A, 'sha-a'), aMessage(B, 'sha-b'), aMessage(A, 'sha-a', { messageId: B })],
+    });
+    expect(judge(stray).duplicate).toEqual([`${B}: delivers ${A} but is none of its attempts`]);
+  });
+
+  it('accepts a second attempt delivering the same bytes', () => {
+    const resent = aCleanRun({
+      messages: [aMessage(A, 'sha-a'), aMessage(A, 'sha-a', { messageId: messageIdFor(A, 2) }), aMessage(B, 'sha-b')],
+    });
+    expect(isClean(judge(resent))).toBe(true);
+  });
+
+  it('finds a double confirm and a confirm of an id never offered', () => {
+    const run = aCleanRun({
+      confirms: [
+        ...aCleanRun().confirms,
+        { time: '2026-03-02T09:00:09Z', mottakId: A, outcome: 'confirmed' },
+        { time: '2026-03-02T09:00:09Z', mottakId: '33333333-3333-4333-8333-333333333333', outcome: 'confirmed' },
+      ],
+    });
+    const verdict = judge(run);
+    expect(verdict.double).toEqual([`${A}: 2 confirms`]);
+    expect(verdict.unexpected).toEqual(['33333333-3333-4333-8333-333333333333']);
+    expect(isClean(verdict)).toBe(false);
+  });
+});
