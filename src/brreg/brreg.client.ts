@@ -107,6 +107,7 @@ export class BrregClient {
           headers: { authorization: `Bearer ${token}`, 'user-agent': this.http.userAgent, accept: '*/*' },
         });
       } catch (cause) {
+        done?.('network');
         throw new BrregError(
           'retryable',
           `${operation}: ${describeNetworkError(cause)}`,

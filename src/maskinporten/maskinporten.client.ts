@@ -87,6 +87,7 @@ export class MaskinportenClient {
         body,
       });
     } catch (cause) {
+      done?.('network');
       throw new MaskinportenError(
         'retryable',
         'NETWORK',
