@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js', 'eslint.config.mjs', 'scripts/**/*.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-bench/**',
+      'node_modules/**',
+      'coverage/**',
+      'jest.config.js',
+      'eslint.config.mjs',
+      'scripts/**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -25,8 +35,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'src/simulator/**', 'src/demo/**', 'src/main.ts', 'test/**', 'bench/**'],
+    files: ['src/config/**', 'src/simulator/**', 'src/main.ts', 'test/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // bench/ is outside tsconfig.json's include: type-checked with its own project.
+    files: ['bench/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: './tsconfig.bench.json', tsconfigRootDir: import.meta.dirname },
+    },
   },
   {
     files: ['**/*.spec.ts', 'test/**'],

@@ -9,7 +9,7 @@ if (process.argv.includes('--write')) {
   // dist/src/config/ → the repository root
   const readmePath = join(__dirname, '..', '..', '..', 'README.md');
   writeFileSync(readmePath, replaceConfigTable(readFileSync(readmePath, 'utf8'), table));
-  console.log(`updated ${readmePath}`);
+  process.stdout.write(`updated ${readmePath}\n`);
 } else {
-  console.log(table);
+  process.stdout.write(`${table}\n`);
 }

@@ -52,6 +52,18 @@ export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return parsed.data;
 }
 
+/** DATABASE_URL and REDIS_URL with their defaults, for the demo (which needs nothing else from the env). */
+export function loadInfrastructureUrls(env: NodeJS.ProcessEnv = process.env): {
+  databaseUrl: string;
+  redisUrl: string;
+} {
+  const redis = envSchema.shape.REDIS_URL.safeParse(env.REDIS_URL);
+  if (!redis.success) {
+    throw new ConfigError(redis.error.issues.map((issue) => `REDIS_URL: ${issue.message}`));
+  }
+  return { databaseUrl: loadDatabaseUrl(env), redisUrl: redis.data };
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const name = issue.path.join('.');
   // zod's messages for enums/urls do not echo the input; for secrets we still drop anything after the reason.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { renderTable } from '../admin/text-table';
 import { AppModule } from '../app.module';
-import { loadConfig } from '../config/config.loader';
+import { loadConfig, loadInfrastructureUrls } from '../config/config.loader';
 import { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
 import type { ForsendelseState } from '../forsendelse/forsendelse-state';
 import { mintTestKeys } from '../simulator/maskinporten/test-keys';
@@ -87,11 +87,10 @@ async function main(): Promise<number> {
   const cleanups: (() => Promise<void>)[] = [];
   try {
     process.stdout.write('brreg-efm-bridge demo: simulators + bridge, end to end\n\n');
-    const postgres: Provisioned = await provisionPostgres(
-      process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/bridge',
-    );
+    const urls = loadInfrastructureUrls();
+    const postgres: Provisioned = await provisionPostgres(urls.databaseUrl);
     cleanups.push(() => postgres.release());
-    const redis: Provisioned = await provisionRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const redis: Provisioned = await provisionRedis(urls.redisUrl);
     cleanups.push(() => redis.release());
     process.stdout.write(`  database: ${postgres.origin}\n  queues:   ${redis.origin}\n`);
 
