@@ -176,6 +176,31 @@ describe('ForsendelseRepository (real Postgres, real migrations)', () => {
     expect(counts.CONFIRMED).toBe(1);
   });
 
+  it('calls a recorded status settled only once applying it again could change nothing', async () => {
+    const item = aDiscoveredItem();
+    const messageId = messageIdFor(item.mottakId, 1);
+    await repo.insertDiscovered([item]);
+    await repo.startAttempt(item.mottakId, 'DISCOVERED', 1);
+    await repo.transition({ mottakId: item.mottakId, from: 'FORWARDING', to: 'SENT' });
+    const record = (status: string, id: number) =>
+      repo.withLocked(item.mottakId, (locked) =>
+        locked.recordStatus({ attempt: 1, messageId, status, ipStatusId: id, lastUpdate: '2026-03-02T10:00:00Z' }),
+      );
+    expect(await record('MOTTATT', 901)).toBe(true);
+    expect(await record('LEVERT', 902)).toBe(true);
+    expect(await record('LEVERT', 902)).toBe(false);
+    const pairs = ['MOTTATT', 'LEVERT', 'LEST'].map((status) => ({ messageId, status }));
+    // LEVERT is recorded but the row is still SENT: a crash came between recording and acting.
+    expect([...(await repo.settledStatuses(pairs))]).toEqual([`${messageId}|MOTTATT`]);
+    await repo.transition({
+      mottakId: item.mottakId,
+      from: 'SENT',
+      to: 'DELIVERED',
+      patch: { deliveredMessageId: messageId },
+    });
+    expect([...(await repo.settledStatuses(pairs))].sort()).toEqual([`${messageId}|LEVERT`, `${messageId}|MOTTATT`]);
+  });
+
   it('has a migration that reverts cleanly and applies again', async () => {
     await dataSource.undoLastMigration();
     const [{ exists }] = await dataSource.query<

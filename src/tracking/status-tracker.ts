@@ -17,6 +17,8 @@ const MAX_PAGES_PER_TICK = 500;
 /** Bounds one tick of the per-message and queue strategies; the rest waits for the next tick. */
 const PER_TICK_LIMIT = 1000;
 const FEED_CURSOR = 'feed';
+/** Our messageIds are UUIDs; anything else cannot be ours (and would break the uuid[] query). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TrackResult {
   calls: number;
@@ -124,8 +126,16 @@ export class StatusTracker {
   }
 
   private async applyAll(statuses: readonly MessageStatus[]): Promise<number> {
+    // Statuses re-read in the feed's overlap that were applied before and can change nothing: skipped in bulk.
+    const ours = statuses.filter((s) => UUID.test(s.messageId));
+    const settled = await this.forsendelser.settledStatuses(
+      ours.map((s) => ({ messageId: s.messageId, status: s.status })),
+    );
     let applied = 0;
-    for (const status of statuses) {
+    for (const status of ours) {
+      if (settled.has(`${status.messageId}|${status.status}`)) {
+        continue;
+      }
       if ((await this.applier.apply(status)) !== 'not-ours') {
         applied += 1;
       }
