@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IntegrasjonspunktSimulator } from '../../src/simulator/integrasjonspunkt/integrasjonspunkt.simulator';
 import {
   anSbd,
   EX,
@@ -9,6 +8,7 @@ import {
   OFFSET_DATE_TIME,
   RECEIVER,
   startIp,
+  useIpSimulator,
   waitFor,
   waitForStatuses,
   type ConversationBody,
@@ -20,28 +20,18 @@ import {
 type StatusPage = PageBody<StatusBody>;
 
 describe('integrasjonspunkt simulator: statuses, conversations and status progression', () => {
-  let sim: IntegrasjonspunktSimulator;
+  const simulator = useIpSimulator({
+    sendDelayMs: 0,
+    statusDelayMs: 0,
+    ttlCheckIntervalMs: 0,
+    statusQueueIncludes: [],
+    statusTimeFilterExclusive: false,
+    statusCommitDelayMs: 0,
+  });
   let ip: IpTestClient;
 
-  beforeAll(async () => {
-    sim = await startIp();
-    ip = new IpTestClient(sim.url);
-  });
-
-  afterAll(async () => {
-    await sim.close();
-  });
-
-  beforeEach(async () => {
-    await ip.control('POST', '/reset');
-    await ip.control('POST', '/settings', {
-      sendDelayMs: 0,
-      statusDelayMs: 0,
-      ttlCheckIntervalMs: 0,
-      statusQueueIncludes: [],
-      statusTimeFilterExclusive: false,
-      statusCommitDelayMs: 0,
-    });
+  beforeAll(() => {
+    ({ ip } = simulator);
   });
 
   async function statusPage(query: string): Promise<{ status: number; body: StatusPage }> {

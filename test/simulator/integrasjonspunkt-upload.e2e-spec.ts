@@ -10,7 +10,7 @@ import {
   messageIdOf,
   rawRequest,
   RECEIVER,
-  startIp,
+  useIpSimulator,
   waitFor,
   waitForStatuses,
   type ConversationBody,
@@ -21,21 +21,12 @@ import {
 const MISSING_HEADER = 'org.springframework.web.bind.MissingRequestHeaderException';
 
 describe('integrasjonspunkt simulator: upload and send', () => {
+  const simulator = useIpSimulator({ sendDelayMs: 0, statusDelayMs: 0, ttlCheckIntervalMs: 0 });
   let sim: IntegrasjonspunktSimulator;
   let ip: IpTestClient;
 
-  beforeAll(async () => {
-    sim = await startIp();
-    ip = new IpTestClient(sim.url);
-  });
-
-  afterAll(async () => {
-    await sim.close();
-  });
-
-  beforeEach(async () => {
-    await ip.control('POST', '/reset');
-    await ip.control('POST', '/settings', { sendDelayMs: 0, statusDelayMs: 0, ttlCheckIntervalMs: 0 });
+  beforeAll(() => {
+    ({ sim, ip } = simulator);
   });
 
   async function created(sbd = anSbd()): Promise<string> {

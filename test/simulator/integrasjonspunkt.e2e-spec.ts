@@ -14,6 +14,7 @@ import {
   RECEIVER,
   SPRING_ERROR_KEYS,
   startIp,
+  useIpSimulator,
   type SbdJson,
   type SpringErrorBody,
 } from './integrasjonspunkt.test-kit';
@@ -23,20 +24,11 @@ interface CapabilitiesBody {
 }
 
 describe('integrasjonspunkt simulator: capabilities, message creation, auth and errors', () => {
-  let sim: IntegrasjonspunktSimulator;
+  const simulator = useIpSimulator();
   let ip: IpTestClient;
 
-  beforeAll(async () => {
-    sim = await startIp();
-    ip = new IpTestClient(sim.url);
-  });
-
-  afterAll(async () => {
-    await sim.close();
-  });
-
-  beforeEach(async () => {
-    await ip.control('POST', '/reset');
+  beforeAll(() => {
+    ({ ip } = simulator);
   });
 
   describe('GET /api/capabilities/{orgnr}', () => {

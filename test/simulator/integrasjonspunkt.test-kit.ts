@@ -161,6 +161,31 @@ export async function startIp(
   });
 }
 
+/**
+ * One simulator per describe block, reset before each test (then `settings` applied): the lifecycle every
+ * file of the IP simulator's tests shares. The fields are filled in by the time the tests run.
+ */
+export function useIpSimulator(settings?: Record<string, unknown>): {
+  sim: IntegrasjonspunktSimulator;
+  ip: IpTestClient;
+} {
+  const context = {} as { sim: IntegrasjonspunktSimulator; ip: IpTestClient };
+  beforeAll(async () => {
+    context.sim = await startIp();
+    context.ip = new IpTestClient(context.sim.url);
+  });
+  afterAll(async () => {
+    await context.sim?.close();
+  });
+  beforeEach(async () => {
+    await context.ip.control('POST', '/reset');
+    if (settings) {
+      await context.ip.control('POST', '/settings', settings);
+    }
+  });
+  return context;
+}
+
 export interface SbdOptions {
   messageId?: string;
   conversationId?: string;
