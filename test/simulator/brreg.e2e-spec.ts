@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import * as yauzl from 'yauzl';
+import { openZip } from '../support/zip-reader';
 import {
   brregOptionsFromEnv,
   startBrregSimulator,
@@ -161,41 +161,6 @@ function expectBrregError(body: unknown, feilkode: string, mottakId: string | nu
     kilde: 'maskinport-agent',
     feilkode,
     beskrivelse: expect.any(String),
-  });
-}
-
-interface ZipEntryRead {
-  name: string;
-  data: Buffer;
-  crc32: number;
-}
-
-function openZip(buffer: Buffer): Promise<ZipEntryRead[]> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true, strictFileNames: true }, (err, zip) => {
-      if (err) {
-        reject(err);
-        return;
-      }
-      const entries: ZipEntryRead[] = [];
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e) {
-            reject(e);
-            return;
-          }
-          const parts: Buffer[] = [];
-          stream.on('data', (d: Buffer) => parts.push(d));
-          stream.on('end', () => {
-            entries.push({ name: entry.fileName, data: Buffer.concat(parts), crc32: entry.crc32 });
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(entries));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
   });
 }
 

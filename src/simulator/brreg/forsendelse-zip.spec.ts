@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import * as yauzl from 'yauzl';
+import { openZip } from '../../../test/support/zip-reader';
 import { SeededRandom } from '../shared/seeded-random';
 import { crc32Combine } from './crc32-combine';
 import { createForsendelseZipStream, henvendelseXmlOf } from './forsendelse-zip';
@@ -22,41 +23,6 @@ async function zipBytes(plan: ForsendelsePlan): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-interface ZipEntryRead {
-  name: string;
-  crc32: number;
-  data: Buffer;
-}
-
-function openZip(buffer: Buffer): Promise<ZipEntryRead[]> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true, strictFileNames: true }, (err, zip) => {
-      if (err) {
-        reject(err);
-        return;
-      }
-      const entries: ZipEntryRead[] = [];
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e) {
-            reject(e);
-            return;
-          }
-          const parts: Buffer[] = [];
-          stream.on('data', (d: Buffer) => parts.push(d));
-          stream.on('end', () => {
-            entries.push({ name: entry.fileName, crc32: entry.crc32, data: Buffer.concat(parts) });
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(entries));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
 }
 
 describe('crc32Combine', () => {
