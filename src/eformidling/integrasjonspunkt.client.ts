@@ -174,11 +174,6 @@ export class IntegrasjonspunktClient {
     });
   }
 
-  async deleteSubscription(id: number): Promise<void> {
-    const response = await this.call('subscriptions', 'DELETE', `/api/subscriptions/${id}`, {});
-    await this.expectOk('subscriptions', response);
-  }
-
   private async statusPage(path: string, messageId?: string): Promise<Page<MessageStatus>> {
     const frame = await this.json('statuses', 'GET', path, pageFrameSchema, messageId);
     const page: Page<MessageStatus> = { content: [], rejected: [], last: frame.last, totalPages: frame.totalPages };

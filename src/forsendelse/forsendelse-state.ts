@@ -2,9 +2,6 @@
 export const FORSENDELSE_STATES = ['DISCOVERED', 'FORWARDING', 'SENT', 'DELIVERED', 'CONFIRMED', 'FAILED'] as const;
 export type ForsendelseState = (typeof FORSENDELSE_STATES)[number];
 
-export const TERMINAL_STATES: readonly ForsendelseState[] = ['CONFIRMED', 'FAILED'];
-export const IN_FLIGHT_STATES: readonly ForsendelseState[] = ['DISCOVERED', 'FORWARDING', 'SENT', 'DELIVERED'];
-
 /**
  * Every allowed move. CONFIRMED only from DELIVERED: nothing is confirmed at Brreg before the IP said LEVERT.
  * SENT → FORWARDING is a new attempt after LEVETID_UTLOPT; FAILED → FORWARDING is an operator's replay.

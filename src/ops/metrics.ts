@@ -90,24 +90,4 @@ export class Metrics {
     const end = this.externalCalls.startTimer({ peer, operation });
     return (status) => end({ outcome: status === 'network' ? 'network' : `${Math.floor(status / 100)}xx` });
   }
-
-  /** Times `work` as a call to `peer`; the outcome label is `ok` or the error's kind. */
-  async timeCall<T>(peer: Peer, operation: string, work: () => Promise<T>): Promise<T> {
-    const end = this.externalCalls.startTimer({ peer, operation });
-    try {
-      const result = await work();
-      end({ outcome: 'ok' });
-      return result;
-    } catch (error) {
-      end({ outcome: outcomeOf(error) });
-      throw error;
-    }
-  }
-}
-
-function outcomeOf(error: unknown): string {
-  if (error !== null && typeof error === 'object' && 'kind' in error && typeof error.kind === 'string') {
-    return error.kind;
-  }
-  return 'error';
 }
