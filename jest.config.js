@@ -24,5 +24,8 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esm.join('|')})/)`],
   setupFiles: ['<rootDir>/test/setup/quiet-logs.ts'],
+  // The fault matrix's one summary line over all its spec files (test/faults/verdict-log.ts).
+  globalSetup: '<rootDir>/test/setup/fault-verdicts.setup.ts',
+  globalTeardown: '<rootDir>/test/setup/fault-verdicts.teardown.ts',
   testTimeout: 60000,
 };

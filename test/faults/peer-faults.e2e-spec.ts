@@ -1,18 +1,11 @@
 import { control, eventually, forsendelseRows, testKeys, useBridgeEnvironment } from '../support/bridge-harness';
-import { isClean, judge, summaryLine, verdictLine, type Verdict } from './checker';
+import { isClean, judge } from './checker';
 import { collectRecords } from './run-records';
+import { reportVerdict } from './verdict-log';
 
 /** FAULTS_SCALE=full for the long run; the bounded one runs in .ci/run. */
 const FULL = process.env.FAULTS_SCALE === 'full';
 const COUNT = FULL ? 200 : 30;
-
-const verdicts: Verdict[] = [];
-
-afterAll(() => {
-  if (verdicts.length > 0) {
-    process.stdout.write(`${verdicts.map(verdictLine).join('\n')}\n${summaryLine(verdicts)}\n`);
-  }
-});
 
 // 30 % on every call means most forwards need several tries, and the backoff (up to 5 min) makes the bounded
 // run too slow for CI: it runs 10 %, the full run 30 %.
@@ -74,7 +67,7 @@ describe.each([
       await control(url, '/faults', { method: 'DELETE' });
     }
     const verdict = judge(await collectRecords(name, sims, bridge));
-    verdicts.push(verdict);
+    reportVerdict(verdict);
     expect(verdict).toMatchObject({ lost: [], early: [], duplicate: [], double: [], unexpected: [] });
     expect(isClean(verdict)).toBe(true);
     // Transient faults park nothing: every one is confirmed.
