@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ALL_QUEUES } from './queue-names';
 import { redisOptionsFromUrl } from './redis-options';
+import { QueueErrorLogService } from './queue-error-log.service';
 import { WorkerDrainService } from './worker-drain.service';
 import { WorkQueues } from './work-queues';
 
@@ -21,7 +22,7 @@ import { WorkQueues } from './work-queues';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [WorkQueues, WorkerDrainService],
+  providers: [WorkQueues, WorkerDrainService, QueueErrorLogService],
   exports: [BullModule, WorkQueues],
 })
 export class QueuesModule {}

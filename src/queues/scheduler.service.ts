@@ -1,5 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -9,10 +15,17 @@ import { jobIds, QueueName } from './queue-names';
 /**
  * Job schedulers for the periodic work: BullMQ keeps one per id across all replicas, so each tick runs once
  * per interval however many bridges run, and upserting on every start is harmless.
+ *
+ * The schedulers live only in Redis. A Redis that restarts without persistence or is flushed loses them, and
+ * with them every poll, status read and reconcile, the very job that rebuilds the rest from Postgres. So they
+ * are checked again on the reconcile interval and a missing one is registered again.
  */
 @Injectable()
-export class SchedulerService implements OnApplicationBootstrap {
+export class SchedulerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SchedulerService.name);
+  private timer: NodeJS.Timeout | undefined;
+  /** While Redis is away a check waits for it; the next ones are skipped rather than piled up behind it. */
+  private checking = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -22,14 +35,47 @@ export class SchedulerService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const schedules: [Queue, QueueName, number][] = [
+    for (const [queue, name, every] of this.schedules()) {
+      await this.register(queue, name, every);
+      this.logger.log({ msg: 'scheduler registered', queue: name, everyMs: every });
+    }
+    this.timer = setInterval(() => void this.restoreMissing(), this.config.reconcile.intervalMs);
+    this.timer.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  private schedules(): [Queue, QueueName, number][] {
+    return [
       [this.poll, QueueName.BrregPoll, this.config.brreg.pollIntervalMs],
       [this.track, QueueName.Track, this.config.efm.statusPollIntervalMs],
       [this.reconcile, QueueName.Reconcile, this.config.reconcile.intervalMs],
     ];
-    for (const [queue, name, every] of schedules) {
-      await queue.upsertJobScheduler(jobIds.scheduler(name), { every }, { name: 'tick', opts: TICK_JOB_OPTIONS });
-      this.logger.log({ msg: 'scheduler registered', queue: name, everyMs: every });
+  }
+
+  private async register(queue: Queue, name: QueueName, every: number): Promise<void> {
+    await queue.upsertJobScheduler(jobIds.scheduler(name), { every }, { name: 'tick', opts: TICK_JOB_OPTIONS });
+  }
+
+  private async restoreMissing(): Promise<void> {
+    if (this.checking) {
+      return;
+    }
+    this.checking = true;
+    try {
+      for (const [queue, name, every] of this.schedules()) {
+        if (await queue.getJobScheduler(jobIds.scheduler(name))) {
+          continue;
+        }
+        await this.register(queue, name, every);
+        this.logger.warn({ msg: 'scheduler was missing from Redis; registered again', queue: name, everyMs: every });
+      }
+    } catch (error) {
+      this.logger.warn({ msg: 'could not check the schedulers', error: String(error) });
+    } finally {
+      this.checking = false;
     }
   }
 }
