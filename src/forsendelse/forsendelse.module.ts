@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { databaseOptions } from './database.options';
+import { initializeWithMigrations } from './exclusive-migrations';
 import { ForsendelseRepository } from './forsendelse.repository';
 
 @Module({
@@ -14,6 +15,12 @@ import { ForsendelseRepository } from './forsendelse.repository';
         // Fail at once rather than Nest's 10 × 3 s: a missing database should stop start-up clearly (STACK.md, trap 10).
         retryAttempts: 0,
       }),
+      dataSourceFactory: (options) => {
+        if (!options) {
+          throw new Error('TypeORM options missing');
+        }
+        return initializeWithMigrations(options);
+      },
     }),
   ],
   providers: [ForsendelseRepository],
