@@ -4,7 +4,11 @@ import type { SimulatorSet } from '../../src/simulator/start-simulators';
 import type { ConfirmRecord, IpMessageRecord, OfferedForsendelse, RunRecords } from './checker';
 
 /** Everything the checker needs, read from the simulators (and the parked reasons from the bridge). */
-export async function collectRecords(name: string, sims: SimulatorSet, bridge: RunningBridge): Promise<RunRecords> {
+export async function collectRecords(
+  name: string,
+  sims: SimulatorSet,
+  bridge: Pick<RunningBridge, 'dataSource'>,
+): Promise<RunRecords> {
   const offered = await control<(OfferedForsendelse & { sha256: string | null })[]>(sims.brreg.url, '/forsendelser');
   const withHashes = await Promise.all(
     offered.map(async (f) =>

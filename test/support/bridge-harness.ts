@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
@@ -50,6 +50,8 @@ export async function startBridge(
   sims: SimulatorSet,
   db: TestDatabase,
   env: Record<string, string | undefined> = {},
+  /** `logger`: receives the bridge's logs from its first line on (e.g. test/support/log-capture.ts). */
+  options: { logger?: LoggerService } = {},
 ): Promise<RunningBridge> {
   const keys = await testKeys();
   const config = loadConfig({
@@ -70,7 +72,7 @@ export async function startBridge(
     ...env,
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication({ logger: options.logger ?? false });
   app.enableShutdownHooks();
   // A test that must know the URL beforehand (a webhook) passes PORT; otherwise any free port.
   await app.listen(env.PORT ? Number(env.PORT) : 0, '127.0.0.1');
@@ -133,7 +135,7 @@ export interface BridgeTestEnvironment {
   sims: SimulatorSet;
   db: TestDatabase;
   /** Starts a bridge on this environment's simulators and database; closed after the file's tests. */
-  start(env?: Record<string, string | undefined>): Promise<RunningBridge>;
+  start(env?: Record<string, string | undefined>, options?: { logger?: LoggerService }): Promise<RunningBridge>;
 }
 
 /**
@@ -143,8 +145,8 @@ export interface BridgeTestEnvironment {
 export function useBridgeEnvironment(options: SimulatorSetOptions = {}): BridgeTestEnvironment {
   const bridges: RunningBridge[] = [];
   const environment = {
-    start: async (env: Record<string, string | undefined> = {}) => {
-      const bridge = await startBridge(environment.sims, environment.db, env);
+    start: async (env: Record<string, string | undefined> = {}, options: { logger?: LoggerService } = {}) => {
+      const bridge = await startBridge(environment.sims, environment.db, env, options);
       bridges.push(bridge);
       return bridge;
     },
@@ -165,6 +167,6 @@ export function useBridgeEnvironment(options: SimulatorSetOptions = {}): BridgeT
 }
 
 /** The forsendelse table as the bridge sees it. */
-export async function forsendelseRows(bridge: RunningBridge): Promise<ForsendelseEntity[]> {
+export async function forsendelseRows(bridge: Pick<RunningBridge, 'dataSource'>): Promise<ForsendelseEntity[]> {
   return bridge.dataSource.getRepository(ForsendelseEntity).find();
 }

@@ -1,5 +1,7 @@
 import { finishSimulatorApp, createSimulatorApp } from '../shared/simulator-app';
 import { listen } from '../shared/http-server';
+import { RequestObserver, type RequestListener } from '../shared/request-observer';
+import { brregOperation } from './brreg-operations';
 import { respondBrregServerError, respondSpringError } from './brreg.errors';
 import { brregRouter } from './brreg.routes';
 import { BrregState } from './brreg.state';
@@ -15,6 +17,8 @@ export interface BrregSimulator {
   /** What the bridge calls BRREG_BASE_URL: `${url}/outbound`. */
   outboundUrl: string;
   port: number;
+  /** In-process only: called at each phase of a download, confirm or available call (request-observer.ts). */
+  onRequest(listener: RequestListener): () => void;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export async function startBrregSimulator(options: Partial<BrregSimulatorOptions
     respondServerError: respondBrregServerError,
     onReset: () => state.reset(),
   });
+  const observer = new RequestObserver(brregOperation);
+  app.use(observer.middleware());
   app.use('/_sim', brregControlRouter(state));
   app.use(brregRouter({ state, verifier }));
   finishSimulatorApp(app, {
@@ -49,5 +55,11 @@ export async function startBrregSimulator(options: Partial<BrregSimulatorOptions
     respondServerError: respondBrregServerError,
   });
   const server = await listen(app, resolved.port, resolved.host, () => state.releaseHungDownloads());
-  return { url: server.url, outboundUrl: `${server.url}/outbound`, port: server.port, close: () => server.close() };
+  return {
+    url: server.url,
+    outboundUrl: `${server.url}/outbound`,
+    port: server.port,
+    onRequest: (listener) => observer.onRequest(listener),
+    close: () => server.close(),
+  };
 }

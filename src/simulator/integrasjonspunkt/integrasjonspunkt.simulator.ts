@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { listen } from '../shared/http-server';
+import { RequestObserver, type RequestListener } from '../shared/request-observer';
 import { SeededRandom } from '../shared/seeded-random';
 import { createSimulatorApp, finishSimulatorApp } from '../shared/simulator-app';
 import { registerCapabilityRoutes } from './capabilities.routes';
@@ -14,6 +15,7 @@ import {
 import { createIpControlRouter } from './ip-control.routes';
 import type { IpContext } from './ip.context';
 import { IpHttpError, springErrors, writeSpringError } from './ip.errors';
+import { ipOperation } from './ip-operations';
 import { IpStore } from './ip.store';
 import { registerMessageOutRoutes } from './messages-out.routes';
 import { StatusProgression } from './status-progression';
@@ -27,6 +29,8 @@ export interface IntegrasjonspunktSimulator {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:9093`. */
   url: string;
   port: number;
+  /** In-process only: called at each phase of a create, upload, send or status read (request-observer.ts). */
+  onRequest(listener: RequestListener): () => void;
   close(): Promise<void>;
 }
 
@@ -126,6 +130,8 @@ export async function startIntegrasjonspunktSimulator(
       pusher.log.clear();
     },
   });
+  const observer = new RequestObserver(ipOperation);
+  app.use(observer.middleware());
   app.use('/_sim', createIpControlRouter(ctx));
 
   const api = express.Router({ strict: true, caseSensitive: true });
@@ -204,5 +210,10 @@ export async function startIntegrasjonspunktSimulator(
     ttl.stop();
     pusher.abortAll();
   });
-  return { url: server.url, port: server.port, close: () => server.close() };
+  return {
+    url: server.url,
+    port: server.port,
+    onRequest: (listener) => observer.onRequest(listener),
+    close: () => server.close(),
+  };
 }
