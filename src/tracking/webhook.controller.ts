@@ -7,11 +7,15 @@ import { WorkQueues } from '../queues/work-queues';
 
 const eventSchema = z.object({
   event: z.string(),
-  messageId: z.string().max(100).optional(),
+  // Ours are UUIDs; anything else is not re-read (it would end up in the path of a call to the IP).
+  messageId: z.uuid().optional(),
   status: z.string().optional(),
 });
 
-/** The IP may announce a status before it has committed it: the re-read waits a moment. */
+/**
+ * The IP may announce a status before it has committed it (spec/integrasjonspunkt.md): a second re-read this
+ * much later catches that case, while the first, at once, keeps LEVERT → confirm under a second.
+ */
 const RECHECK_DELAY_MS = 1_000;
 
 /**
@@ -38,6 +42,7 @@ export class WebhookController {
       // The ping, or something we do not act on.
       return { accepted: false };
     }
+    await this.queues.recheck([event.data.messageId]);
     await this.queues.recheck([event.data.messageId], RECHECK_DELAY_MS);
     return { accepted: true };
   }
