@@ -15,7 +15,11 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Owned by the runtime user, so a named volume mounted here (the compose stack's simulator keys) is writable.
-RUN mkdir -p /keys && chown 10001:10001 /keys
+# SPOOL_DIR is the only place the bridge writes at run time; as a volume it stays writable when the root
+# filesystem is read-only (`docker run --read-only`, the chart's readOnlyRootFilesystem with an emptyDir there).
+RUN mkdir -p /keys /var/spool/brreg-efm-bridge && chown 10001:10001 /keys /var/spool/brreg-efm-bridge
+ENV SPOOL_DIR=/var/spool/brreg-efm-bridge
+VOLUME ["/var/spool/brreg-efm-bridge"]
 USER 10001:10001
 EXPOSE 3000
 # node itself is PID 1 (no shell in between), so SIGTERM reaches it and the drain runs.

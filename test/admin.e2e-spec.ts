@@ -44,6 +44,11 @@ describe('the admin API', () => {
     );
 
     expect((await fetch(`${bridge.url}/admin/forsendelser`)).status).toBe(401);
+    const wrong = { authorization: `Basic ${Buffer.from('ops:admin-password-2').toString('base64')}` };
+    expect((await fetch(`${bridge.url}/admin/forsendelser`, { headers: wrong })).status).toBe(401);
+    const replayWithout = await fetch(`${bridge.url}/admin/forsendelser/${feil.mottakId}/replay`, { method: 'POST' });
+    expect(replayWithout.status).toBe(401);
+    expect(replayWithout.headers.get('www-authenticate')).toMatch(/^Basic /);
 
     const failed = await admin<{ items: { mottakId: string; failureReason: string }[]; total: number }>(
       '/forsendelser?state=FAILED',

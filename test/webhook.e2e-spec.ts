@@ -66,9 +66,30 @@ describe('the status webhook', () => {
         body: JSON.stringify(body),
       });
     const forged = { event: 'status', messageId: '00000000-0000-4000-8000-000000000001', status: 'LEVERT' };
+    const rereads = async (messageId: string) =>
+      (await control<Call[]>(env.sims.integrasjonspunkt.url, '/calls')).filter((c) =>
+        c.url.startsWith(`/api/statuses/${messageId}`),
+      ).length;
     expect((await post('/webhook/efm/wrong-secret-0123456789', forged)).status).toBe(404);
-    const accepted = await post(`/webhook/efm/${SECRET}`, forged);
+    expect((await post(`/webhook/efm/${SECRET.slice(0, -1)}`, forged)).status).toBe(404);
+    expect((await post('/webhook/efm/', forged)).status).toBe(404);
+    expect((await post('/webhook/efm', forged)).status).toBe(404);
+    // A messageId that is not one of ours (not a UUID) is never put into a call to the IP.
+    expect(await (await post(`/webhook/efm/${SECRET}`, { ...forged, messageId: '../subscriptions' })).json()).toEqual({
+      accepted: false,
+    });
+    // The refused pushes named one message, the accepted one (sent last) another: once the accepted hint has been
+    // re-read, and as long again as any hint waits, the refused ones have caused no re-read.
+    const hinted = '00000000-0000-4000-8000-000000000002';
+    const accepted = await post(`/webhook/efm/${SECRET}`, { ...forged, messageId: hinted });
     expect(accepted.status).toBe(200);
+    await eventually(
+      async () => ((await rereads(hinted)) > 0 ? true : undefined),
+      10_000,
+      'the re-read of the hinted message',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await rereads(forged.messageId)).toBe(0);
     // A forged LEVERT for a message that is not ours changes nothing: the re-read finds no such message.
     const rows = await forsendelseRows(bridge);
     expect(rows.filter((r) => r.state === 'DELIVERED')).toEqual([]);

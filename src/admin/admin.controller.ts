@@ -20,10 +20,24 @@ const replayFailedSchema = z.strictObject({ reasonContains: z.string().min(1).ma
 export class AdminController {
   constructor(private readonly admin: AdminService) {}
 
+  /** `?late=true`: only those with a FEIL after delivery (a status a confirm cannot undo). */
   @Get('forsendelser')
-  async list(@Query('state') state?: string, @Query('page') page = '0', @Query('size') size = '50') {
+  async list(
+    @Query('state') state?: string,
+    @Query('page') page = '0',
+    @Query('size') size = '50',
+    @Query('late') late?: string,
+  ) {
     try {
-      return await this.admin.list(state, Number(page), Number(size));
+      if (late !== undefined && late !== 'true' && late !== 'false') {
+        throw new AdminRequestError('late must be true or false');
+      }
+      if (late === 'true' && state !== undefined) {
+        throw new AdminRequestError('late=true lists every state; leave state out');
+      }
+      return late === 'true'
+        ? await this.admin.listLate(Number(page), Number(size))
+        : await this.admin.list(state, Number(page), Number(size));
     } catch (error) {
       throw error instanceof AdminRequestError ? new BadRequestException(error.message) : error;
     }

@@ -20,6 +20,12 @@ export type RecheckOutcome = 'forward' | 'confirm' | 'statuses' | 'nothing-to-do
 const MAX_PAGE_SIZE = 500;
 const MAX_REPLAY = 1000;
 
+function checkPaging(page: number, size: number): void {
+  if (!Number.isInteger(page) || page < 0 || !Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new AdminRequestError(`page must be ≥ 0 and size 1–${MAX_PAGE_SIZE}`);
+  }
+}
+
 /**
  * What operators do without a database shell, for the admin API and the CLI alike: list, show with the
  * event log, replay FAILED ones as a new attempt, and re-check a stuck one now. Every change goes through
@@ -38,10 +44,15 @@ export class AdminService {
     if (state !== undefined && !FORSENDELSE_STATES.includes(state as ForsendelseState)) {
       throw new AdminRequestError(`state must be one of ${FORSENDELSE_STATES.join(', ')}`);
     }
-    if (!Number.isInteger(page) || page < 0 || !Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-      throw new AdminRequestError(`page must be ≥ 0 and size 1–${MAX_PAGE_SIZE}`);
-    }
+    checkPaging(page, size);
     const [items, total] = await this.forsendelser.page(state as ForsendelseState | undefined, page * size, size);
+    return { items, page, size, total };
+  }
+
+  /** Forsendelser with a FEIL after delivery (confirmed or about to be): recorded, never undone, listed here. */
+  async listLate(page = 0, size = 50): Promise<ForsendelsePage> {
+    checkPaging(page, size);
+    const [items, total] = await this.forsendelser.pageWithLateStatus(page * size, size);
     return { items, page, size, total };
   }
 

@@ -16,6 +16,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]      (in the image: nod
 
 Commands:
   list [--state STATE] [--page N] [--size N]   forsendelser, newest change first
+  list --late [--page N] [--size N]            those with a FEIL after delivery (cannot be undone)
   show MOTTAK_ID                               one forsendelse with its full event log
   replay MOTTAK_ID                             a FAILED one as a new attempt (new messageId)
   replay-failed [--reason TEXT]                every FAILED one whose reason contains TEXT (all without it)
@@ -57,11 +58,13 @@ async function run(
   const id = args[0];
   switch (command) {
     case 'list': {
-      const page = await admin.list(
-        values.state as string | undefined,
-        Number(values.page ?? 0),
-        Number(values.size ?? 50),
-      );
+      if (values.late === true && values.state !== undefined) {
+        throw new AdminRequestError('--late lists every state; leave --state out');
+      }
+      const page =
+        values.late === true
+          ? await admin.listLate(Number(values.page ?? 0), Number(values.size ?? 50))
+          : await admin.list(values.state as string | undefined, Number(values.page ?? 0), Number(values.size ?? 50));
       output(json, page, () => {
         const rows = page.items.map((f) => [
           f.mottakId,
@@ -150,6 +153,7 @@ async function main(): Promise<number> {
       page: { type: 'string' },
       size: { type: 'string' },
       reason: { type: 'string' },
+      late: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -1,16 +1,28 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { OutboundHttp } from '../http/outbound-http';
 import type { Metrics } from '../ops/metrics';
-import { describeNetworkError, readBodyLimited, snippet } from '../http/read-body';
+import { describeNetworkError, mediaType, readBodyLimited, snippet } from '../http/read-body';
 import type { MaskinportenTokenProvider } from '../maskinporten/maskinporten-token.provider';
 import { BrregError, kindOfStatus, type BrregOperation } from './brreg.errors';
 import { availableItemSchema, errorBodySchema, type AvailableItem } from './brreg.schemas';
+import { ZipEndCheck } from './zip-end.check';
 
 /** /available has no paging; 64 MiB is hundreds of thousands of entries. More is not Brreg. */
 const MAX_LIST_BYTES = 64 * 1024 * 1024;
 const MAX_ERROR_BYTES = 64 * 1024;
+/**
+ * What a download may be labelled (spec: application/octet-stream; zip types are as good). No Content-Type is
+ * tolerated. Anything else — an HTML or JSON page a proxy answered 200 with — is not the forsendelse, and must
+ * never reach the IP as if it were.
+ */
+const ZIP_CONTENT_TYPES = new Set([
+  'application/octet-stream',
+  'application/zip',
+  'application/x-zip',
+  'application/x-zip-compressed',
+]);
 
 export interface AvailableFilter {
   tjeneste?: string;
@@ -68,16 +80,34 @@ export class BrregClient {
     return result;
   }
 
-  /** The forsendelse's zip as a stream; the caller must consume or destroy it. */
+  /**
+   * The forsendelse's zip as a stream; the caller must consume or destroy it. The stream fails, before its
+   * last bytes, if they do not end a whole ZIP: a body cut short with a clean end looks complete to HTTP.
+   */
   async download(mottakId: string): Promise<Download> {
     const url = `${this.baseUrl}/download?mottakId=${encodeURIComponent(mottakId)}`;
     const response = await this.send('download', 'GET', url, mottakId);
     if (response.statusCode !== 200) {
       throw await this.errorFrom('download', response, mottakId);
     }
+    const type = mediaType(response.headers);
+    if (type !== undefined && !ZIP_CONTENT_TYPES.has(type)) {
+      const text = await readBodyLimited(response.body, MAX_ERROR_BYTES).catch(() => '');
+      throw new BrregError('retryable', `download answered 200 with ${type}, not a zip: ${snippet(text)}`, {
+        operation: 'download',
+        mottakId,
+        status: 200,
+      });
+    }
     const header = response.headers['content-length'];
     const contentLength = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : null;
-    return { body: response.body, contentLength };
+    const check = new ZipEndCheck(
+      (problem) =>
+        new BrregError('retryable', `download: not a whole ZIP: ${problem}`, { operation: 'download', mottakId }),
+    );
+    // Errors reach the consumer through `check`; destroying `check` also releases the connection.
+    const body = pipeline(response.body, check, () => undefined);
+    return { body, contentLength };
   }
 
   async confirm(mottakId: string): Promise<void> {
@@ -116,6 +146,15 @@ export class BrregClient {
         );
       }
       done?.(response.statusCode);
+      if (response.statusCode >= 200 && response.statusCode < 300 && mediaType(response.headers) === 'text/html') {
+        // Brreg's API never answers with a web page: a proxy or a login page did, and its 2xx is no yes from Brreg.
+        const text = await readBodyLimited(response.body, MAX_ERROR_BYTES).catch(() => '');
+        throw new BrregError(
+          'retryable',
+          `${operation} answered ${response.statusCode} with an HTML page, not Brreg's answer: ${snippet(text)}`,
+          { operation, mottakId, status: response.statusCode },
+        );
+      }
       const challenge = response.headers['www-authenticate'];
       if (response.statusCode === 401 && tries === 1 && String(challenge).includes('invalid_token')) {
         await response.body.dump();
@@ -163,7 +202,7 @@ export class BrregClient {
     const body = errorBodySchema.safeParse(parsedBody);
     const retryAfter = Number(response.headers['retry-after']);
     const feilkode = body.success ? body.data.feilkode : undefined;
-    const beskrivelse = body.success ? body.data.beskrivelse : snippet(text);
+    const beskrivelse = (body.success ? body.data.beskrivelse : undefined) ?? snippet(text);
     return new BrregError(
       kindOfStatus(status),
       `${operation} answered ${status}${feilkode ? ` ${feilkode}` : ''}: ${beskrivelse ?? ''}`,

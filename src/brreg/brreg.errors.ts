@@ -1,3 +1,5 @@
+import type { PeerError } from '../http/peer-error';
+
 /**
  * Brreg mottak's answers, classified once (STYLE.md, "Clients"). The confirm use-case looks at `feilkode`
  * and `status` (ERROR-00005, 404) to decide whether to verify against /available.
@@ -16,7 +18,9 @@ export interface BrregErrorContext {
   retryAfterSeconds?: number;
 }
 
-export class BrregError extends Error {
+export class BrregError extends Error implements PeerError {
+  readonly peer = 'brreg';
+
   constructor(
     readonly kind: BrregErrorKind,
     message: string,

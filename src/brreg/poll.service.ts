@@ -45,14 +45,25 @@ export class PollService {
     this.health.succeeded(this.clock.now());
     for (const rejected of listing.rejected) {
       this.reportOnce(`invalid:${String(rejected.mottakId)}:${rejected.reason}`, () =>
-        this.logger.warn({ msg: 'Brreg listed an entry we cannot read; left alone', ...rejected }),
+        this.logger.warn({
+          msg: 'Brreg listed an entry we cannot read; left alone',
+          peer: 'brreg',
+          operation: 'available',
+          ...rejected,
+        }),
       );
     }
     const ready = listing.items.filter((item) => item.status === 'ready');
     for (const item of listing.items.filter((i) => i.status !== 'ready')) {
       // Only "ready" is documented; anything else is left for Brreg to settle (spec: our choice).
       this.reportOnce(`status:${item.mottakId}:${item.status}`, () =>
-        this.logger.warn({ msg: 'forsendelse not ready; left alone', mottakId: item.mottakId, status: item.status }),
+        this.logger.warn({
+          msg: 'forsendelse not ready; left alone',
+          peer: 'brreg',
+          operation: 'available',
+          mottakId: item.mottakId,
+          status: item.status,
+        }),
       );
     }
     const inserted = await this.forsendelser.insertDiscovered(

@@ -38,6 +38,8 @@ export interface AppConfig {
     process: string;
     avtaltIdentifier: string;
     ttlHours: number;
+    /** Replaces the per-service upload limits (service-limits.ts) for an IP configured with other ones. */
+    maxUploadBytes?: number;
     statusStrategy: StatusStrategy;
     statusPollIntervalMs: number;
     webhook?: { baseUrl: string; secret: string };

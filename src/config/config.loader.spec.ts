@@ -41,9 +41,15 @@ describe('loadConfig', () => {
     expect(config.efm.receiverOrgnr).toBe('311000012');
     expect(config.efm.process).toBe('urn:no:difi:profile:arkivmelding:administrasjon:ver1.0');
     expect(config.efm.ttlHours).toBe(24);
+    expect(config.efm.maxUploadBytes).toBeUndefined();
     expect(config.efm.statusStrategy).toBe('feed');
     expect(config.forward).toEqual({ concurrency: 4, maxSendAttempts: 3, spoolDir: tmpdir() });
     expect(config.admin).toBeUndefined();
+  });
+
+  it('reads EFM_MAX_UPLOAD_BYTES as bytes and an empty one as unset', () => {
+    expect(loadConfig(aValidEnv({ EFM_MAX_UPLOAD_BYTES: '8589934592' })).efm.maxUploadBytes).toBe(8 * 1024 ** 3);
+    expect(loadConfig(aValidEnv({ EFM_MAX_UPLOAD_BYTES: '' })).efm.maxUploadBytes).toBeUndefined();
   });
 
   it('derives production URLs and the avtalt process from their switches', () => {
@@ -99,6 +105,7 @@ describe('loadConfig', () => {
     ['EFM_MESSAGE_TYPE', { EFM_MESSAGE_TYPE: 'dpi' }],
     ['EFM_STATUS_STRATEGY', { EFM_STATUS_STRATEGY: 'webhook' }],
     ['EFM_TTL_HOURS', { EFM_TTL_HOURS: '0' }],
+    ['EFM_MAX_UPLOAD_BYTES', { EFM_MAX_UPLOAD_BYTES: '4GiB' }],
     ['FORWARD_CONCURRENCY', { FORWARD_CONCURRENCY: '1.5' }],
     ['MAX_SEND_ATTEMPTS', { MAX_SEND_ATTEMPTS: '0' }],
     ['HTTP_TIMEOUT_MS', { HTTP_TIMEOUT_MS: 'soon' }],

@@ -1,5 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { z } from 'zod';
 import type { AppConfig, MaskinportenKeyConfig } from './app-config';
@@ -150,6 +150,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       process: env.EFM_PROCESS ?? DEFAULT_PROCESS[env.EFM_MESSAGE_TYPE],
       avtaltIdentifier: env.EFM_AVTALT_IDENTIFIER,
       ttlHours: env.EFM_TTL_HOURS,
+      maxUploadBytes: env.EFM_MAX_UPLOAD_BYTES,
       statusStrategy: env.EFM_STATUS_STRATEGY,
       statusPollIntervalMs: env.EFM_STATUS_POLL_INTERVAL_MS,
       webhook,
@@ -157,7 +158,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
     forward: {
       concurrency: env.FORWARD_CONCURRENCY,
       maxSendAttempts: env.MAX_SEND_ATTEMPTS,
-      spoolDir: env.SPOOL_DIR ?? tmpdir(),
+      spoolDir: writableDirectory('SPOOL_DIR', env.SPOOL_DIR ?? tmpdir(), problems),
     },
     confirm: { concurrency: env.CONFIRM_CONCURRENCY },
     reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, staleMs: env.RECONCILE_STALE_MS },
@@ -181,7 +182,10 @@ function buildMaskinportenKey(env: Env, problems: string[]): MaskinportenKeyConf
   if (env.MASKINPORTEN_JWK !== undefined) {
     const jwk = parseJwk(env.MASKINPORTEN_JWK, problems);
     const keyId = env.MASKINPORTEN_KEY_ID ?? (typeof jwk?.kid === 'string' ? jwk.kid : undefined);
-    if (jwk && keyId === undefined) {
+    if (jwk && typeof jwk.kid === 'string' && keyId !== jwk.kid) {
+      // Maskinporten finds the key by kid: one of the two names the wrong key.
+      problems.push('MASKINPORTEN_KEY_ID: differs from the "kid" of MASKINPORTEN_JWK; set one or make them equal');
+    } else if (jwk && keyId === undefined) {
       problems.push('MASKINPORTEN_JWK: has no "kid"; set it in the JWK or in MASKINPORTEN_KEY_ID');
     } else if (jwk && keyId !== undefined) {
       modes.push({ mode: 'jwk', keyId, jwk });
@@ -293,6 +297,24 @@ function pair(
     return undefined;
   }
   return { username, password };
+}
+
+/**
+ * A directory the process can write to, checked at start-up: on a read-only root filesystem without the
+ * volume, the first download without Content-Length would otherwise fail, and keep failing, hours later.
+ */
+function writableDirectory(name: string, path: string, problems: string[]): string {
+  try {
+    if (!statSync(path).isDirectory()) {
+      problems.push(`${name}: ${path} is not a directory`);
+      return path;
+    }
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unusable';
+    problems.push(`${name}: ${path} is not a writable directory (${code})`);
+  }
+  return path;
 }
 
 function isSet(value: string | undefined): value is string {

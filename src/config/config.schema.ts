@@ -22,11 +22,23 @@ const optionalUrl = (protocols: string[]) =>
 
 const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** An empty variable counts as unset, as for the strings. */
+const optionalPositiveInt = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), positiveInt(min, max).optional());
+
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const orgnr = z.string().regex(/^\d{9}$/, 'must be a 9-digit organisation number');
+
+/** RFC 7617: the user-id of HTTP Basic cannot hold a colon (the first one ends it). */
+const basicUser = optionalString.pipe(
+  z
+    .string()
+    .regex(/^[^:]+$/, 'must not contain ":" (HTTP Basic)')
+    .optional(),
+);
 
 export const envSchema = z.object({
   PORT: positiveInt(1, 65535).default(3000).describe('HTTP port (health, metrics, dashboard, admin, webhook)'),
@@ -69,18 +81,29 @@ export const envSchema = z.object({
   BRREG_TJENESTE: optionalString.describe('optional tjeneste filter on /available'),
 
   EFM_BASE_URL: url(['http', 'https']).default('http://127.0.0.1:9093').describe('the integrasjonspunkt'),
-  EFM_USERNAME: optionalString.describe('HTTP Basic user for the IP'),
+  EFM_USERNAME: basicUser.describe('HTTP Basic user for the IP'),
   EFM_PASSWORD: optionalString.describe('HTTP Basic password for the IP; secret'),
   EFM_SENDER_ORGNR: orgnr.describe('our organisation number'),
   EFM_RECEIVER_ORGNR: z
     .preprocess((v) => (v === '' ? undefined : v), orgnr.optional())
     .describe('who receives the forwarded forsendelser (default: the sender)'),
   EFM_MESSAGE_TYPE: z.enum(['arkivmelding', 'avtalt']).default('arkivmelding').describe('arkivmelding or avtalt'),
-  EFM_PROCESS: optionalString.describe('eFormidling process (default by message type)'),
+  EFM_PROCESS: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^urn:\S+$/, 'must be a process URN (urn:no:difi:profile:…)')
+        .optional(),
+    )
+    .describe('eFormidling process (default by message type)'),
   EFM_AVTALT_IDENTIFIER: z.string().min(1).default('brreg-mottak').describe('the agreed identifier for avtalt'),
   EFM_TTL_HOURS: positiveInt(1, 24 * 365)
     .default(24)
     .describe('delivery deadline set on each message'),
+  EFM_MAX_UPLOAD_BYTES: optionalPositiveInt(1, Number.MAX_SAFE_INTEGER).describe(
+    'upload limit in bytes for every service, for an IP whose own limits were raised ' +
+      '(default: per service, DPO and DPF 1 GiB, DPV 250 MiB)',
+  ),
   EFM_STATUS_STRATEGY: z.enum(['feed', 'per-message', 'queue']).default('feed').describe('how statuses are followed'),
   EFM_STATUS_POLL_INTERVAL_MS: positiveInt(100, 86_400_000).default(10_000).describe('how often statuses are read'),
   EFM_WEBHOOK_BASE_URL: optionalUrl(['http', 'https']).describe('our reachable base URL; keeps a status subscription'),
@@ -96,7 +119,7 @@ export const envSchema = z.object({
     .default(300_000)
     .describe('a row unchanged this long in a state that waits on us gets its job enqueued again'),
   SPOOL_DIR: optionalString.describe('where a download without Content-Length is spooled (default: OS temp dir)'),
-  ADMIN_USERNAME: optionalString.describe('basic auth user for /queues and /admin; without it those routes are off'),
+  ADMIN_USERNAME: basicUser.describe('basic auth user for /queues and /admin; without it those routes are off'),
   ADMIN_PASSWORD: optionalString.describe('basic auth password for /queues and /admin; secret'),
   HTTPS_PROXY: optionalUrl(['http', 'https']).describe('proxy for https calls'),
   HTTP_PROXY: optionalUrl(['http', 'https']).describe('proxy for http calls'),

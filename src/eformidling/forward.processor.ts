@@ -1,5 +1,5 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -11,8 +11,6 @@ import { ForwardService, type ForwardOutcome } from './forward.service';
 
 @Processor(QueueName.Forward, { settings: WORKER_SETTINGS })
 export class ForwardProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger('Forward');
-
   constructor(
     private readonly forwardService: ForwardService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -43,14 +41,8 @@ export class ForwardProcessor extends WorkerHost implements OnApplicationBootstr
     if (!job || error instanceof UnrecoverableError || error.name === 'UnrecoverableError') {
       return;
     }
-    const log = {
-      mottakId: job.data.mottakId,
-      attempt: job.data.attempt,
-      tries: job.attemptsMade,
-      error: error.message,
-    };
+    // Each failed try is logged, with its peer and operation, by JobFailureLogService.
     if (job.attemptsMade < (job.opts.attempts ?? 1)) {
-      this.logger.warn({ msg: 'forward failed; will retry', ...log });
       return;
     }
     await this.forwardService.giveUp(job.data, `gave up after ${job.attemptsMade} tries: ${error.message}`);

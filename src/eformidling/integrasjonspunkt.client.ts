@@ -3,7 +3,7 @@ import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { OutboundHttp } from '../http/outbound-http';
 import type { Metrics } from '../ops/metrics';
-import { describeNetworkError, readBodyLimited, snippet } from '../http/read-body';
+import { describeNetworkError, mediaType, readBodyLimited, snippet } from '../http/read-body';
 import { IpError, kindOfStatus, type IpOperation } from './integrasjonspunkt.errors';
 import {
   capabilitiesSchema,
@@ -20,6 +20,7 @@ import {
 import type { StandardBusinessDocument } from './sbd.builder';
 
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
+const MAX_ERROR_BYTES = 64 * 1024;
 
 export interface UploadFile {
   filename: string;
@@ -135,7 +136,7 @@ export class IntegrasjonspunktClient {
   }
 
   async statusesOfMessage(messageId: string, page = 0, size = 100): Promise<Page<MessageStatus>> {
-    return this.statusPage(`/api/statuses/${messageId}?page=${page}&size=${size}`, messageId);
+    return this.statusPage(`/api/statuses/${encodeURIComponent(messageId)}?page=${page}&size=${size}`, messageId);
   }
 
   /** The next queued status, or null (204). An unreadable one comes back with its id, so it can be removed. */
@@ -225,8 +226,20 @@ export class IntegrasjonspunktClient {
         body: options.body,
       });
       done?.(response.statusCode);
+      if (response.statusCode >= 200 && response.statusCode < 300 && mediaType(response.headers) === 'text/html') {
+        // The IP's API never answers with a web page: a proxy or a login page did, and its 2xx is no yes from the IP.
+        const text = await readBodyLimited(response.body, MAX_ERROR_BYTES).catch(() => '');
+        throw new IpError(
+          'retryable',
+          `${operation} answered ${response.statusCode} with an HTML page, not the IP's answer: ${snippet(text)}`,
+          { operation, messageId: options.messageId, status: response.statusCode },
+        );
+      }
       return response;
     } catch (cause) {
+      if (cause instanceof IpError) {
+        throw cause;
+      }
       done?.('network');
       throw new IpError(
         'retryable',
@@ -292,7 +305,7 @@ export class IntegrasjonspunktClient {
     messageId?: string,
   ): Promise<IpError> {
     const status = response.statusCode;
-    const text = await readBodyLimited(response.body, 64 * 1024).catch(() => '');
+    const text = await readBodyLimited(response.body, MAX_ERROR_BYTES).catch(() => '');
     let json: unknown;
     try {
       json = JSON.parse(text);

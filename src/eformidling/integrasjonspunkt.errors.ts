@@ -1,3 +1,5 @@
+import type { PeerError } from '../http/peer-error';
+
 /** The integrasjonspunkt's answers, classified once (STYLE.md, "Clients"). */
 export type IpErrorKind = 'retryable' | 'permanent' | 'auth';
 export type IpOperation =
@@ -19,7 +21,9 @@ export interface IpErrorContext {
   exception?: string;
 }
 
-export class IpError extends Error {
+export class IpError extends Error implements PeerError {
+  readonly peer = 'integrasjonspunkt';
+
   constructor(
     readonly kind: IpErrorKind,
     message: string,

@@ -29,3 +29,10 @@ export function describeNetworkError(error: unknown): string {
   }
   return String(error);
 }
+
+/** An answer's Content-Type without parameters, in lower case; undefined when it has none. */
+export function mediaType(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const header = headers['content-type'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.split(';')[0].trim().toLowerCase() || undefined;
+}

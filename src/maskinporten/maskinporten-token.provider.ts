@@ -86,6 +86,9 @@ export class MaskinportenTokenProvider {
         this.configurationError = { error, untilMs: this.clock.now() + CONFIGURATION_ERROR_HOLD_MS };
         this.logger.error({
           msg: 'Maskinporten refused the grant: check client id, key or certificate, and scope',
+          peer: error.peer,
+          operation: error.context.operation,
+          status: error.context.status,
           code: error.code,
           error: error.context.error,
           traceId: error.context.traceId,
@@ -93,7 +96,14 @@ export class MaskinportenTokenProvider {
         });
       } else if (error instanceof MaskinportenError) {
         this.lastRetryableError = error;
-        this.logger.warn({ msg: 'token request failed; will retry', code: error.code, detail: error.message });
+        this.logger.warn({
+          msg: 'token request failed; will retry',
+          peer: error.peer,
+          operation: error.context.operation,
+          status: error.context.status,
+          code: error.code,
+          detail: error.message,
+        });
       }
       throw error;
     }

@@ -39,9 +39,10 @@ export class MaskinportenClient {
       nowMs,
     });
     const body = new URLSearchParams({ grant_type: GRANT_TYPE, assertion }).toString();
-    const { status, json } = await this.call('POST', tokenUrl, body);
+    const answer = await this.call('POST', tokenUrl, body);
+    const { status, json } = answer;
     if (status === 200) {
-      return this.parse(tokenResponseSchema, json, status);
+      return this.parse(tokenResponseSchema, answer, 'token');
     }
     throw this.errorFrom(status, json);
   }
@@ -55,16 +56,17 @@ export class MaskinportenClient {
       return this.endpoints;
     }
     const wellKnownUrl = this.config.wellKnownUrl as string;
-    const { status, json } = await this.call('GET', wellKnownUrl);
+    const answer = await this.call('GET', wellKnownUrl);
+    const { status } = answer;
     if (status !== 200) {
       throw new MaskinportenError(
         isRetryableStatus(status) ? 'retryable' : 'configuration',
         `HTTP_${status}`,
         `metadata document ${wellKnownUrl} answered ${status}`,
-        { status },
+        { operation: 'metadata', status },
       );
     }
-    const metadata = this.parse(metadataSchema, json, status);
+    const metadata = this.parse(metadataSchema, answer, 'metadata');
     this.endpoints = {
       issuer: this.config.issuer ?? metadata.issuer,
       tokenUrl: this.config.tokenUrl ?? metadata.token_endpoint,
@@ -72,9 +74,14 @@ export class MaskinportenClient {
     return this.endpoints;
   }
 
-  private async call(method: 'GET' | 'POST', url: string, body?: string): Promise<{ status: number; json: unknown }> {
+  private async call(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: string,
+  ): Promise<{ status: number; json: unknown; text: string }> {
     let response: Awaited<ReturnType<typeof request>>;
-    const done = this.metrics?.startCall('maskinporten', method === 'POST' ? 'token' : 'metadata');
+    const operation = method === 'POST' ? 'token' : 'metadata';
+    const done = this.metrics?.startCall('maskinporten', operation);
     try {
       response = await request(url, {
         method,
@@ -92,7 +99,7 @@ export class MaskinportenClient {
         'retryable',
         'NETWORK',
         `${method} ${url} failed: ${describeNetworkError(cause)}`,
-        {},
+        { operation },
         { cause },
       );
     }
@@ -105,9 +112,7 @@ export class MaskinportenClient {
         'retryable',
         'NETWORK',
         `${method} ${url}: body unreadable: ${describeNetworkError(cause)}`,
-        {
-          status: response.statusCode,
-        },
+        { operation, status: response.statusCode },
       );
     }
     let json: unknown;
@@ -116,21 +121,28 @@ export class MaskinportenClient {
     } catch {
       json = undefined;
     }
-    return { status: response.statusCode, json };
+    return { status: response.statusCode, json, text };
   }
 
-  private parse<T>(schema: z.ZodType<T>, json: unknown, status: number): T {
-    const parsed = schema.safeParse(json);
+  private parse<T>(
+    schema: z.ZodType<T>,
+    answer: { status: number; json: unknown; text: string },
+    operation: 'token' | 'metadata',
+  ): T {
+    const parsed = schema.safeParse(answer.json);
     if (!parsed.success) {
-      // A 200 we cannot read is the peer's fault, not ours: retry, and log it with its context.
-      throw new MaskinportenError(
-        'retryable',
-        'INVALID_RESPONSE',
-        `unexpected answer: ${parsed.error.issues[0]?.message}`,
-        {
-          status,
-        },
-      );
+      // A 200 we cannot read is the peer's fault (or a proxy's), not ours: retry, and log it with its context.
+      // Never the body itself: a token answer in a shape we do not read may still hold a token.
+      const issue = parsed.error.issues[0];
+      const page = /^\s*</.test(answer.text) ? ', an HTML or XML page' : '';
+      const why =
+        answer.json === undefined
+          ? `not JSON (${answer.text.length} bytes${page})`
+          : `${issue?.path.join('.') || 'body'}: ${issue?.message}`;
+      throw new MaskinportenError('retryable', 'INVALID_RESPONSE', `${operation} answer unreadable: ${why}`, {
+        operation,
+        status: answer.status,
+      });
     }
     return parsed.data;
   }
@@ -144,7 +156,7 @@ export class MaskinportenClient {
       isRetryableStatus(status) ? 'retryable' : 'configuration',
       code,
       `token request refused with ${status}${error ? ` ${error.error}: ${error.error_description ?? ''}` : ''}`,
-      { status, error: error?.error, traceId },
+      { operation: 'token', status, error: error?.error, traceId },
     );
   }
 }

@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { JobFailureLogService } from './job-failure-log.service';
 import { ALL_QUEUES } from './queue-names';
 import { redisOptionsFromUrl } from './redis-options';
 import { QueueErrorLogService } from './queue-error-log.service';
@@ -22,7 +23,7 @@ import { WorkQueues } from './work-queues';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [WorkQueues, WorkerDrainService, QueueErrorLogService],
+  providers: [WorkQueues, WorkerDrainService, QueueErrorLogService, JobFailureLogService],
   exports: [BullModule, WorkQueues],
 })
 export class QueuesModule {}

@@ -1,7 +1,13 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { parseControlBody } from '../shared/simulator-app';
-import { SeedError, type BrregState, type ForsendelseRecord, type ForsendelseState } from './brreg.state';
+import {
+  SeedError,
+  TRUNCATION_MODES,
+  type BrregState,
+  type ForsendelseRecord,
+  type ForsendelseState,
+} from './brreg.state';
 import { henvendelseXmlOf } from './forsendelse-zip';
 import { FORSENDELSE_KINDS, MAX_ATTACHMENTS } from './forsendelse.plan';
 import { HENVENDELSE_FILE_NAME } from './henvendelse-xml.builder';
@@ -45,7 +51,12 @@ const settingsSchema = z.strictObject({
 
 const times = z.number().int().min(1).max(1_000).default(1);
 const confirmConflictSchema = z.strictObject({ mottakId: UUID, applied: z.boolean().default(true), times });
-const truncateSchema = z.strictObject({ mottakId: UUID, afterBytes: z.number().int().min(0), times });
+const truncateSchema = z.strictObject({
+  mottakId: UUID,
+  afterBytes: z.number().int().min(0),
+  mode: z.enum(TRUNCATION_MODES).default('close'),
+  times,
+});
 const hangSchema = z.strictObject({ mottakId: UUID, times });
 
 /** sha256 is worked out for a seed response only while the request's bytes stay under this. */
@@ -162,6 +173,7 @@ export function brregControlRouter(state: BrregState): Router {
     const fault = parseControlBody(truncateSchema, req.body);
     state.faults.truncations.set(fault.mottakId.toLowerCase(), {
       afterBytes: fault.afterBytes,
+      mode: fault.mode,
       remaining: fault.times,
     });
     res.json(brregFaults(state));

@@ -7,7 +7,14 @@ import {
   respondUnauthorized,
   sendBrregError,
 } from './brreg.errors';
-import type { BrregState, ConfirmOutcome, DownloadOutcome, ForsendelseRecord } from './brreg.state';
+import type {
+  BrregState,
+  ConfirmOutcome,
+  DownloadOutcome,
+  ForsendelseRecord,
+  Truncation,
+  TruncationMode,
+} from './brreg.state';
 import type { BrregTokenVerifier } from './brreg-token.verifier';
 import { createForsendelseZipStream } from './forsendelse-zip';
 import { parseLocalDate } from './local-date-time';
@@ -180,10 +187,14 @@ function download(state: BrregState) {
       return;
     }
     const truncation = state.faults.takeTruncation(mottakId);
+    if (truncation?.mode === 'end' && !omitLength) {
+      // A well-formed answer for fewer bytes: the header agrees with the short body.
+      headers['Content-Length'] = String(Math.min(truncation.afterBytes, record.plan.totalSize));
+    }
     const source = await createForsendelseZipStream(record.plan, record.cache);
     record.downloads += 1;
     res.writeHead(200, headers);
-    pump(source, res, truncation?.afterBytes, (outcome, bytes) => {
+    pump(source, res, truncation, (outcome, bytes) => {
       if (outcome === 'complete') {
         record.completedDownloads += 1;
       }
@@ -192,37 +203,41 @@ function download(state: BrregState) {
   };
 }
 
+type PumpOutcome = 'complete' | 'aborted' | 'truncated' | 'reset' | 'short';
+
 /**
- * Copies the ZIP into the response with backpressure. With `stopAfter`, the connection is closed once that many body
- * bytes have been written, without finishing the response: the client sees a body cut short (fewer bytes than
- * Content-Length, or a chunked body without its last chunk), like a dropped connection.
+ * Copies the ZIP into the response with backpressure. With a truncation, the body stops once `afterBytes` have
+ * been written: `close` ends the connection without finishing the response (fewer bytes than Content-Length, or
+ * a chunked body without its last chunk), `reset` destroys the socket with an RST once those bytes are flushed,
+ * and `end` finishes the response normally, so only the ZIP's own structure shows that it is cut.
  */
 function pump(
   source: Readable,
   res: Response,
-  stopAfter: number | undefined,
-  done: (outcome: 'complete' | 'aborted' | 'truncated', bytes: number) => void,
+  truncation: Truncation | undefined,
+  done: (outcome: PumpOutcome, bytes: number) => void,
 ): void {
   let sent = 0;
   let reported = false;
-  const report = (outcome: 'complete' | 'aborted' | 'truncated'): void => {
+  const report = (outcome: PumpOutcome): void => {
     if (!reported) {
       reported = true;
       done(outcome, sent);
     }
   };
+  let stopped = false;
   source.on('data', (chunk: Buffer) => {
-    if (stopAfter !== undefined && sent + chunk.length > stopAfter) {
-      const piece = chunk.subarray(0, stopAfter - sent);
+    if (stopped) {
+      // Chunks the source had already queued when it was destroyed.
+      return;
+    }
+    if (truncation !== undefined && sent + chunk.length > truncation.afterBytes) {
+      stopped = true;
+      const piece = chunk.subarray(0, truncation.afterBytes - sent);
       sent += piece.length;
       source.destroy();
-      if (piece.length > 0) {
-        res.write(piece);
-      }
-      report('truncated');
-      // end() flushes what was written (uncorking the socket), then the connection is torn down.
-      const socket = res.socket;
-      socket?.end(() => socket.destroy());
+      stopEarly(res, piece, truncation.mode);
+      report(truncation.mode === 'close' ? 'truncated' : truncation.mode === 'reset' ? 'reset' : 'short');
       return;
     }
     sent += chunk.length;
@@ -237,6 +252,24 @@ function pump(
     source.destroy();
     report(res.writableFinished ? 'complete' : 'aborted');
   });
+}
+
+function stopEarly(res: Response, piece: Buffer, mode: TruncationMode): void {
+  if (mode === 'end') {
+    res.end(piece);
+    return;
+  }
+  const socket = res.socket;
+  if (mode === 'reset') {
+    // The write callback fires once the bytes are handed to the kernel; the RST follows them.
+    res.write(piece, () => socket?.resetAndDestroy());
+    return;
+  }
+  if (piece.length > 0) {
+    res.write(piece);
+  }
+  // end() flushes what was written (uncorking the socket), then the connection is torn down.
+  socket?.end(() => socket.destroy());
 }
 
 const CONFIRM_STATUS: Record<ConfirmOutcome, number> = {

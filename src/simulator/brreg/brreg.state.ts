@@ -52,7 +52,16 @@ export interface ConfirmAttempt {
   outcome: ConfirmOutcome;
 }
 
-export type DownloadOutcome = 'complete' | 'aborted' | 'truncated' | 'hung' | 'not-found' | 'bad-request';
+export type DownloadOutcome =
+  'complete' | 'aborted' | 'truncated' | 'reset' | 'short' | 'hung' | 'not-found' | 'bad-request';
+
+/**
+ * How a truncated download stops: `close` ends the connection (FIN) mid-body, `reset` destroys the socket
+ * (RST), `end` finishes a well-formed response that carries only the first bytes (Content-Length, if sent,
+ * says that shorter size): the HTTP layer sees nothing wrong, only the ZIP is cut.
+ */
+export const TRUNCATION_MODES = ['close', 'reset', 'end'] as const;
+export type TruncationMode = (typeof TRUNCATION_MODES)[number];
 
 export interface DownloadRecord {
   time: string;
@@ -78,17 +87,22 @@ interface Countdown {
   remaining: number;
 }
 
+export interface Truncation {
+  afterBytes: number;
+  mode: TruncationMode;
+}
+
 /** Brreg-specific faults, each armed for a mottakId and used up by the calls it hits. */
 export class BrregFaults {
   readonly confirmConflicts = new BoundedMap<string, Countdown & { applied: boolean }>(10_000);
-  readonly truncations = new BoundedMap<string, Countdown & { afterBytes: number }>(10_000);
+  readonly truncations = new BoundedMap<string, Countdown & Truncation>(10_000);
   readonly hangs = new BoundedMap<string, Countdown>(10_000);
 
   takeConfirmConflict(mottakId: string): { applied: boolean } | undefined {
     return take(this.confirmConflicts, mottakId);
   }
 
-  takeTruncation(mottakId: string): { afterBytes: number } | undefined {
+  takeTruncation(mottakId: string): Truncation | undefined {
     return take(this.truncations, mottakId);
   }
 

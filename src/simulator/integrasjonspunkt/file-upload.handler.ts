@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { ARKIVMELDING_FILE, readArkivmelding, type ArkivmeldingInfo } from './arkivmelding.reader';
 import { queryString, type IpContext } from './ip.context';
 import { ipErrors, springErrors } from './ip.errors';
+import type { SimulatedService } from './integrasjonspunkt-sim.options';
 import type { FileRecord, OutMessage } from './ip.store';
 
 /** Spring `DataSize` units are binary: the IP's `1GB` is 2^30 bytes, `250MB` is 250 · 2^20. */
@@ -103,8 +104,9 @@ function sizeText(bytes: number, asBytes: boolean): string {
 }
 
 /** `NextMoveFileSizeValidator`: the *combined* declared size of all files against the service's limit. */
-function checkSize(out: OutMessage, declaredSize: number): void {
-  const limit = UPLOAD_LIMITS[out.serviceIdentifier];
+function checkSize(ctx: IpContext, out: OutMessage, declaredSize: number): void {
+  const service = out.serviceIdentifier as SimulatedService;
+  const limit = ctx.settings.uploadLimits[service] ?? UPLOAD_LIMITS[service];
   if (limit === undefined) {
     return;
   }
@@ -176,17 +178,23 @@ async function upload(ctx: IpContext, req: Request, res: Response): Promise<void
   if (filename !== null && out.files.some((f) => f.filename === filename)) {
     throw ipErrors.duplicateFilename(filename);
   }
-  checkSize(out, declaredSize);
+  checkSize(ctx, out, declaredSize);
   if (out.serviceIdentifier === 'DPV' && (title === undefined || title.trim() === '')) {
     throw ipErrors.missingFileTitle('DPV');
   }
 
   const isArkivmelding = filename === ARKIVMELDING_FILE;
   const keepLimit = isArkivmelding ? ARKIVMELDING_PARSE_BYTES : KEPT_FILE_BYTES;
+  const hangAfter = ctx.uploadHangs.take(messageId, filename);
   const hash = createHash('sha256');
   let size = 0;
   let kept: Buffer[] | undefined = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (hangAfter !== undefined && size + chunk.length > hangAfter) {
+      // Inside the loop body nothing more is read: the client's writes back up until it gives up.
+      await ctx.uploadHangs.hold(req, res);
+      throw new Error(`upload of ${filename ?? '(no name)'} hung after ${size} bytes (fault); never stored`);
+    }
     hash.update(chunk);
     size += chunk.length;
     if (kept !== undefined) {

@@ -23,6 +23,7 @@ import { registerStatusRoutes } from './statuses.routes';
 import { registerSubscriptionRoutes } from './subscriptions.routes';
 import { TimerSet } from './timer-set';
 import { TtlWatcher } from './ttl.watcher';
+import { UploadHangs } from './upload-hangs';
 import { WebhookPusher, type Subscription } from './webhook.pusher';
 
 export interface IntegrasjonspunktSimulator {
@@ -62,6 +63,12 @@ function resolveOptions(options: Partial<IntegrasjonspunktSimulatorOptions>): In
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };
   settings.statusQueueIncludes = [...settings.statusQueueIncludes];
+  settings.uploadLimits = { ...settings.uploadLimits };
+  for (const [service, limit] of Object.entries(settings.uploadLimits)) {
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      throw new Error(`uploadLimits.${service} must be a whole number of bytes`);
+    }
+  }
   if (!SIMULATED_SERVICES.includes(settings.defaultCapability)) {
     throw new Error(`defaultCapability must be one of ${SIMULATED_SERVICES.join(', ')}`);
   }
@@ -101,7 +108,19 @@ export async function startIntegrasjonspunktSimulator(
   const progression = new StatusProgression(store, timers, settings);
   const ttl = new TtlWatcher(store, () => settings.ttlCheckIntervalMs);
   ttl.start();
-  const ctx: IpContext = { settings, store, registry, progression, ttl, subscriptions, pusher, random, timers };
+  const uploadHangs = new UploadHangs();
+  const ctx: IpContext = {
+    settings,
+    store,
+    registry,
+    progression,
+    ttl,
+    subscriptions,
+    pusher,
+    random,
+    timers,
+    uploadHangs,
+  };
 
   const respondServerError = (req: Request, res: Response): void =>
     writeSpringError(
@@ -127,7 +146,9 @@ export async function startIntegrasjonspunktSimulator(
       registry.clear();
       subscriptions.clear();
       pusher.abortAll();
+      pusher.faults.clear();
       pusher.log.clear();
+      uploadHangs.clear();
     },
   });
   const observer = new RequestObserver(ipOperation);
@@ -209,6 +230,7 @@ export async function startIntegrasjonspunktSimulator(
     timers.clear();
     ttl.stop();
     pusher.abortAll();
+    uploadHangs.clear();
   });
   return {
     url: server.url,

@@ -6,6 +6,8 @@ import { SIMULATED_SERVICES } from './integrasjonspunkt-sim.options';
 import { queryString, statusJson, timeText, type IpContext } from './ip.context';
 import { STATUS_NAMES, type Conversation } from './ip.store';
 import { scriptRuleSchema } from './status-script';
+import { hangUploadSchema } from './upload-hangs';
+import { webhookFaultsSchema } from './webhook-faults';
 
 const settingsSchema = z.strictObject({
   statusDelayMs: z.number().int().min(0).max(86_400_000).optional(),
@@ -20,6 +22,9 @@ const settingsSchema = z.strictObject({
   statusTimeFilterExclusive: z.boolean().optional(),
   statusCommitDelayMs: z.number().int().min(0).max(600_000).optional(),
   sbdShapeErrorStatus: z.union([z.literal(400), z.literal(500)]).optional(),
+  uploadLimits: z
+    .partialRecord(z.enum(SIMULATED_SERVICES), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+    .optional(),
 });
 
 const injectSchema = z.strictObject({
@@ -172,12 +177,36 @@ export function createIpControlRouter(ctx: IpContext): Router {
     res.json(ctx.pusher.log.all());
   });
 
+  control.post('/faults/hang-upload', (req, res) => {
+    ctx.uploadHangs.arm(parseControlBody(hangUploadSchema, req.body));
+    res.json(ipFaults(ctx));
+  });
+
+  control.post('/faults/webhooks', (req, res) => {
+    ctx.pusher.faults.apply(parseControlBody(webhookFaultsSchema, req.body));
+    res.json(ipFaults(ctx));
+  });
+
+  control.get('/faults/ip', (_req, res) => {
+    res.json(ipFaults(ctx));
+  });
+
+  control.delete('/faults/ip', (_req, res) => {
+    ctx.uploadHangs.clear();
+    ctx.pusher.faults.clear();
+    res.json(ipFaults(ctx));
+  });
+
   control.get('/status-queue', (_req, res) => {
     const head = ctx.store.peekQueue();
     res.json({ length: ctx.store.queueLength(), head: head === undefined ? null : statusJson(ctx, head) });
   });
 
   return control;
+}
+
+function ipFaults(ctx: IpContext): Record<string, unknown> {
+  return { hangUpload: ctx.uploadHangs.snapshot(), webhooks: ctx.pusher.faults.snapshot() };
 }
 
 function publicSettings(ctx: IpContext): Record<string, unknown> {

@@ -8,6 +8,7 @@ import type { Conversation, IpStore, StatusRecord } from './ip.store';
 import type { StatusProgression } from './status-progression';
 import type { TimerSet } from './timer-set';
 import type { TtlWatcher } from './ttl.watcher';
+import type { UploadHangs } from './upload-hangs';
 import type { Subscription, WebhookPusher } from './webhook.pusher';
 
 /** The simulator's parts, shared by its route files. */
@@ -21,6 +22,7 @@ export interface IpContext {
   pusher: WebhookPusher;
   random: SeededRandom;
   timers: TimerSet;
+  uploadHangs: UploadHangs;
 }
 
 export function timeText(ctx: IpContext, epochMs: number): string {

@@ -1,6 +1,7 @@
 import { BoundedLog } from '../shared/bounded-log';
 import type { Conversation, StatusRecord } from './ip.store';
 import { formatInZone } from './ip-time';
+import { WebhookFaults } from './webhook-faults';
 
 export interface Subscription {
   id: number;
@@ -19,9 +20,11 @@ export interface PushRecord {
   event: 'ping' | 'status';
   messageId?: string;
   status?: string;
-  /** The endpoint's HTTP status, or 0 when it could not be reached (then `error`). */
+  /** The endpoint's HTTP status, or 0 when it could not be reached (then `error`) or was dropped. */
   responseStatus: number;
   error?: string;
+  /** Not sent: the drop fault was on. */
+  dropped?: true;
 }
 
 export const FILTER_KEYS = ['status', 'serviceIdentifier', 'direction'] as const;
@@ -70,6 +73,7 @@ function matchesFilter(subscription: Subscription, content: StatusEvent): boolea
  */
 export class WebhookPusher {
   readonly log = new BoundedLog<PushRecord>(10_000);
+  readonly faults = new WebhookFaults();
   private readonly inFlight = new Set<AbortController>();
 
   constructor(
@@ -102,12 +106,22 @@ export class WebhookPusher {
       const resourceOk = subscription.resource === 'all' || subscription.resource === 'messages';
       const eventOk = subscription.event === 'all' || subscription.event === 'status';
       if (resourceOk && eventOk && matchesFilter(subscription, content)) {
-        void this.post(subscription.pushEndpoint, content, {
-          event: 'status',
+        const meta = {
+          event: 'status' as const,
           subscriptionId: subscription.id,
           messageId: conversation.messageId,
           status: status.status,
-        });
+        };
+        const sent = this.faults.dispatch(() => void this.post(subscription.pushEndpoint, content, meta));
+        if (!sent) {
+          this.log.push({
+            time: new Date().toISOString(),
+            url: subscription.pushEndpoint,
+            responseStatus: 0,
+            dropped: true,
+            ...meta,
+          });
+        }
       }
     }
   }
@@ -142,6 +156,7 @@ export class WebhookPusher {
 
   /** Aborts pushes still waiting (on close, so the server stops promptly). */
   abortAll(): void {
+    this.faults.discard();
     for (const controller of this.inFlight) {
       controller.abort();
     }

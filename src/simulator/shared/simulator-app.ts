@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CallLog } from './call-log';
-import { FaultInjector, faultSettingsSchema, type ServerErrorResponder } from './faults';
+import { FaultInjector, faultSettingsSchema, responseOverrideSchema, type ServerErrorResponder } from './faults';
 
 export interface SimulatorApp {
   app: Express;
@@ -21,7 +21,8 @@ export interface SimulatorAppOptions {
 /**
  * The part every simulator shares: an Express app with the call log and generic faults in front of the
  * peer's routes, and the common control routes:
- *   GET /_sim/calls, DELETE /_sim/calls, GET|POST|DELETE /_sim/faults, POST /_sim/reset.
+ *   GET /_sim/calls, DELETE /_sim/calls, GET|POST|DELETE /_sim/faults, POST|DELETE /_sim/faults/responses,
+ *   POST /_sim/reset.
  * Peer routes are added by the caller after this returns; `finishSimulatorApp` adds the fallbacks.
  */
 export function createSimulatorApp(options: SimulatorAppOptions): SimulatorApp {
@@ -51,6 +52,14 @@ export function createSimulatorApp(options: SimulatorAppOptions): SimulatorApp {
   });
   control.delete('/faults', (_req, res) => {
     faults.reset();
+    res.json(faults.snapshot());
+  });
+  control.post('/faults/responses', (req, res) => {
+    faults.override(parseControlBody(responseOverrideSchema, req.body));
+    res.json(faults.snapshot());
+  });
+  control.delete('/faults/responses', (_req, res) => {
+    faults.clearOverrides();
     res.json(faults.snapshot());
   });
   control.post('/reset', (_req, res) => {
