@@ -19,6 +19,7 @@ import { MaskinportenTokenProvider } from '../src/maskinporten/maskinporten-toke
 import { MaskinportenClient } from '../src/maskinporten/maskinporten.client';
 import { loadSigningKey } from '../src/maskinporten/signing-key.loader';
 import { serve, sleep } from './common';
+import { startCpuProfile } from './cpu-profile';
 
 export interface DrainSetup {
   type: 'setup';
@@ -43,6 +44,7 @@ let app: INestApplication | undefined;
 let http: OutboundHttp | undefined;
 let token = '';
 let pollPauseMs = 5;
+let stopProfile: ((file: string) => Promise<void>) | undefined;
 
 serve(async (message) => {
   if (message.type === 'setup') {
@@ -64,6 +66,15 @@ serve(async (message) => {
   }
   if (message.type === 'go') {
     return naive();
+  }
+  if (message.type === 'profile-start') {
+    stopProfile = await startCpuProfile();
+    return { type: 'profiling' };
+  }
+  if (message.type === 'profile-stop') {
+    await stopProfile?.(String(message.file));
+    stopProfile = undefined;
+    return { type: 'profiled' };
   }
   if (message.type === 'stop') {
     await app?.close();

@@ -126,7 +126,7 @@ describe('ForsendelseRepository (real Postgres, real migrations)', () => {
     const messageId = messageIdFor(item.mottakId, 1);
     await repo.insertDiscovered([item]);
     await repo.startAttempt(item.mottakId, 'DISCOVERED', 1);
-    await repo.recordPayload(item.mottakId, 1, 12345, 'ab'.repeat(32));
+    await repo.markSendRequested(item.mottakId, 1, { bytes: 12345, sha256: 'ab'.repeat(32) });
     await repo.transition({ mottakId: item.mottakId, from: 'FORWARDING', to: 'SENT' });
     await repo.appendEvent(item.mottakId, { kind: 'status', messageId, status: 'LEVERT', attempt: 1 });
     const deliveredAt = new Date('2026-03-02T10:00:00Z');
@@ -143,8 +143,14 @@ describe('ForsendelseRepository (real Postgres, real migrations)', () => {
       patch: { confirmedAt: new Date() },
     });
     const row = await repo.findById(item.mottakId);
-    expect(row).toMatchObject({ state: 'CONFIRMED', bytes: 12345, deliveredMessageId: messageId, deliveredAt });
-    const events = await repo.events(item.mottakId);
+    expect(row).toMatchObject({
+      state: 'CONFIRMED',
+      bytes: 12345,
+      sha256: 'ab'.repeat(32),
+      deliveredMessageId: messageId,
+      deliveredAt,
+    });
+    const events = (await repo.events(item.mottakId)).filter((e) => e.kind !== 'note');
     expect(events.map((e) => e.toState ?? e.status)).toEqual([
       'DISCOVERED',
       'FORWARDING',
@@ -152,6 +158,41 @@ describe('ForsendelseRepository (real Postgres, real migrations)', () => {
       'LEVERT',
       'DELIVERED',
       'CONFIRMED',
+    ]);
+  });
+
+  it('lets one of two racing forwards claim a DISCOVERED row, and hands the winner the row as it now is', async () => {
+    const item = aDiscoveredItem();
+    await repo.insertDiscovered([item]);
+    const claims = await Promise.all([repo.claimDiscovered(item.mottakId, 1), repo.claimDiscovered(item.mottakId, 1)]);
+    const won = claims.filter((c) => c !== undefined);
+    expect(won).toHaveLength(1);
+    expect(won[0]).toEqual(await repo.findById(item.mottakId));
+    expect(won[0]).toMatchObject({ state: 'FORWARDING', attempt: 1, messageId: messageIdFor(item.mottakId, 1) });
+    expect(won[0]?.stateChangedAt).toBeInstanceOf(Date);
+    expect(await repo.findAttempt(messageIdFor(item.mottakId, 1))).toMatchObject({ mottakId: item.mottakId });
+    expect(await repo.claimDiscovered(item.mottakId, 1)).toBeUndefined();
+  });
+
+  it('records statuses in bulk once each, leaving out messages that are not ours', async () => {
+    const item = aDiscoveredItem();
+    const messageId = messageIdFor(item.mottakId, 1);
+    await repo.insertDiscovered([item]);
+    await repo.startAttempt(item.mottakId, 'DISCOVERED', 1);
+    const status = (s: string, id: number, of = messageId) => ({
+      messageId: of,
+      status: s,
+      ipStatusId: id,
+      lastUpdate: '2026-03-02T10:00:00+01:00',
+    });
+    const strangers = status('SENDT', 702, '00000000-0000-5000-8000-000000000999');
+    expect(await repo.recordStatuses([status('OPPRETTET', 700), status('SENDT', 701), strangers])).toBe(2);
+    expect(await repo.recordStatuses([status('SENDT', 701), status('MOTTATT', 703)])).toBe(1);
+    const recorded = (await repo.events(item.mottakId)).filter((e) => e.kind === 'status');
+    expect(recorded.map((e) => [e.status, e.attempt, e.messageId])).toEqual([
+      ['OPPRETTET', 1, messageId],
+      ['SENDT', 1, messageId],
+      ['MOTTATT', 1, messageId],
     ]);
   });
 

@@ -39,6 +39,7 @@ describe('a resumed forward', () => {
   let sims: SimulatorSet;
   let db: TestDatabase;
   let moduleRef: TestingModule;
+  let configEnv: Record<string, string>;
   let config: AppConfig;
   let http: OutboundHttp;
   let repo: ForsendelseRepository;
@@ -52,7 +53,7 @@ describe('a resumed forward', () => {
     const keys = await testKeys();
     sims = await startTestSimulators({ integrasjonspunkt: { statusDelayMs: 60_000 } });
     db = await createTestDatabase();
-    config = loadConfig({
+    configEnv = {
       ...keys.env.kid,
       MASKINPORTEN_ISSUER: sims.maskinporten.issuer,
       MASKINPORTEN_TOKEN_URL: sims.maskinporten.tokenUrl,
@@ -62,7 +63,8 @@ describe('a resumed forward', () => {
       EFM_RECEIVER_ORGNR: '310000001',
       DATABASE_URL: db.url,
       QUEUE_PREFIX: `t${Date.now().toString(36)}`,
-    });
+    };
+    config = loadConfig(configEnv);
     moduleRef = await Test.createTestingModule({
       imports: [ConfigModule.forRoot(config), ForsendelseModule, QueuesModule],
     }).compile();
@@ -152,6 +154,25 @@ describe('a resumed forward', () => {
     expect((await repo.findById(mottakId))?.state).toBe('SENT');
   });
 
+  it('from DISCOVERED, with the message at the IP all the same (an old backup restored): resumes on the retry, sends once', async () => {
+    // A first forward skips the IP lookup (nothing can exist for a row that was never FORWARDING); the IP's
+    // create refusing the known messageId is what keeps that safe when the database forgot a forward.
+    const { orgnr } = await testKeys();
+    const [seeded] = await control<{ mottakId: string; oppdatert: string }[]>(sims.brreg.url, '/forsendelser', {
+      body: { orgnr, count: 1 },
+    });
+    const { mottakId } = seeded;
+    const messageId = messageIdFor(mottakId, 1);
+    await repo.insertDiscovered([{ mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
+    await createdAtIp(mottakId, true);
+    await expect(forward.forward({ mottakId, attempt: 1 })).rejects.toThrow(/created concurrently/);
+    expect((await ipMessage(messageId)).sendAccepted).toBe(0);
+    expect(await forward.forward({ mottakId, attempt: 1 })).toBe('sent');
+    const message = await ipMessage(messageId);
+    expect(message.files.map((f) => f.filename)).toEqual([ARKIVMELDING_FILENAME, zipFilenameFor(mottakId)]);
+    expect(message.sendAccepted).toBe(1);
+  });
+
   it('with the message created and arkivmelding.xml uploaded, no send requested: uploads what is missing and sends', async () => {
     const { mottakId, messageId } = await aForwardingRow();
     await createdAtIp(mottakId, true);
@@ -224,5 +245,33 @@ describe('a resumed forward', () => {
     } finally {
       await control(sims.integrasjonspunkt.url, '/receivers/310000001', { method: 'DELETE' });
     }
+  });
+
+  it('applies EFM_MAX_UPLOAD_BYTES instead of the per-service limit, before uploading the zip', async () => {
+    const { orgnr } = await testKeys();
+    const [zip] = await control<{ mottakId: string }[]>(sims.brreg.url, '/forsendelser', {
+      body: { orgnr, count: 1, sizeBytes: 20_000 },
+    });
+    await repo.insertDiscovered([{ mottakId: zip.mottakId, oppdatert: null, tjeneste: null }]);
+    const limited = loadConfig({ ...configEnv, EFM_MAX_UPLOAD_BYTES: '10000' });
+    const forwardLimited = new ForwardService(
+      limited,
+      repo,
+      brreg,
+      ip,
+      new CapabilitiesCache(ip, clock),
+      clock,
+      queues,
+      new Metrics(),
+    );
+    await expect(forwardLimited.forward({ mottakId: zip.mottakId, attempt: 1 })).rejects.toBeInstanceOf(
+      UnrecoverableError,
+    );
+    const row = await repo.findById(zip.mottakId);
+    expect(row?.state).toBe('FAILED');
+    expect(row?.failureReason).toContain('DPO');
+    expect(row?.failureReason).toContain('10000');
+    const message = await control<IpMessage>(sims.integrasjonspunkt.url, `/messages/${messageIdFor(zip.mottakId, 1)}`);
+    expect(message.files.map((f) => f.filename)).toEqual([ARKIVMELDING_FILENAME]);
   });
 });

@@ -25,6 +25,8 @@ const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UT
 
 export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding';
 
+type Payload = { bytes: number; sha256: string };
+
 /**
  * DISCOVERED/FORWARDING → SENT for one attempt: capabilities → create → upload arkivmelding.xml → stream the
  * zip → record the send request → send. A resumed forward first asks the IP what exists for its messageId and
@@ -49,14 +51,19 @@ export class ForwardService {
     const { mottakId, attempt } = job;
     const messageId = messageIdFor(mottakId, attempt);
     const log = { mottakId, messageId, attempt };
-    const row = await this.claim(job);
-    if (!row) {
+    const claim = await this.claim(job);
+    if (!claim) {
       return 'not-forwarding';
     }
+    const { row } = claim;
 
     // What the IP already has for this attempt comes first: a message that may have been sent is never parked
-    // or sent again, whatever the capability lookup says now.
-    const conversation = await this.ip.conversationByMessageId(messageId);
+    // or sent again, whatever the capability lookup says now. A forward that has just moved the row out of
+    // DISCOVERED skips the question: no transition leads back into DISCOVERED, so no forward of this attempt
+    // ran before this one, and nothing at the IP can carry its messageId. Should that ever be wrong (a
+    // database restored from an old backup), the IP's create refuses the known messageId, the job retries,
+    // and the retry (the row now FORWARDING) asks the IP and resumes.
+    const conversation = claim.fresh ? undefined : await this.ip.conversationByMessageId(messageId);
     if (conversation) {
       const statuses = conversation.messageStatuses.map((s) => s.status);
       if (statuses.some((s) => SENT_OR_LATER.has(s))) {
@@ -95,8 +102,8 @@ export class ForwardService {
       this.logger.log({ msg: 'message created', ...log, service: verdict.service });
     }
 
-    await this.upload(row, messageId, verdict.service);
-    return this.send(row, messageId);
+    const payload = await this.upload(row, messageId, verdict.service);
+    return this.send(row, messageId, payload);
   }
 
   /** After the last retry: FORWARDING → FAILED with the reason, unless the row moved on meanwhile. */
@@ -115,17 +122,21 @@ export class ForwardService {
     }
   }
 
-  /** The row, moved to FORWARDING if it was DISCOVERED; undefined if this attempt is not ours to forward. */
-  private async claim(job: ForwardJobData): Promise<ForsendelseEntity | undefined> {
-    let row = await this.forsendelser.findById(job.mottakId);
-    if (row?.state === 'DISCOVERED' && row.attempt === job.attempt) {
-      await this.forsendelser.startAttempt(job.mottakId, 'DISCOVERED', job.attempt);
-      row = await this.forsendelser.findById(job.mottakId);
+  /**
+   * The row in FORWARDING for this attempt, `fresh` if this call moved it there from DISCOVERED; undefined if
+   * this attempt is not ours to forward. A backlog is mostly DISCOVERED rows: the move is tried first, one
+   * statement that returns the row, and the row is read only when the move does not apply.
+   */
+  private async claim(job: ForwardJobData): Promise<{ row: ForsendelseEntity; fresh: boolean } | undefined> {
+    const claimed = await this.forsendelser.claimDiscovered(job.mottakId, job.attempt);
+    if (claimed) {
+      return { row: claimed, fresh: true };
     }
+    const row = await this.forsendelser.findById(job.mottakId);
     if (row?.state !== 'FORWARDING' || row.attempt !== job.attempt) {
       return undefined;
     }
-    return row;
+    return { row, fresh: false };
   }
 
   private sbd(row: ForsendelseEntity) {
@@ -149,9 +160,12 @@ export class ForwardService {
     });
   }
 
-  /** Both files; a DuplicateFilenameException means an earlier try already uploaded that one. */
-  private async upload(row: ForsendelseEntity, messageId: string, service: string): Promise<void> {
-    const limit = uploadLimitFor(service);
+  /**
+   * Both files; a DuplicateFilenameException means an earlier try already uploaded that one. Returns the zip's
+   * size and sha256 when this try uploaded it, to be recorded with the send request.
+   */
+  private async upload(row: ForsendelseEntity, messageId: string, service: string): Promise<Payload | undefined> {
+    const limit = uploadLimitFor(service, this.config.efm.maxUploadBytes);
     const zipFilename = zipFilenameFor(row.mottakId);
     try {
       if (this.config.efm.messageType === 'arkivmelding') {
@@ -173,6 +187,7 @@ export class ForwardService {
           }),
         );
       }
+      let payload: Payload | undefined;
       await this.uploadOnce(messageId, async () => {
         const download = await this.brreg.download(row.mottakId);
         const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, maxBytes: limit, service };
@@ -189,10 +204,11 @@ export class ForwardService {
           // Every attempt must carry the same bytes (ARCHITECTURE.md): Brreg changed the forsendelse.
           throw new PayloadChangedError(row.sha256, measured.sha256);
         }
-        await this.forsendelser.recordPayload(row.mottakId, row.attempt, measured.bytes, measured.sha256);
+        payload = { bytes: measured.bytes, sha256: measured.sha256 };
         this.metrics.forwardBytes.observe(measured.bytes);
         this.logger.log({ msg: 'zip uploaded', mottakId: row.mottakId, messageId, ...measured });
       });
+      return payload;
     } catch (error) {
       if (error instanceof UploadTooLargeError) {
         return this.park(row, error.message, 'too-large');
@@ -222,9 +238,9 @@ export class ForwardService {
     }
   }
 
-  private async send(row: ForsendelseEntity, messageId: string): Promise<ForwardOutcome> {
+  private async send(row: ForsendelseEntity, messageId: string, payload?: Payload): Promise<ForwardOutcome> {
     // Committed before the POST: if we die after it, the resumed forward will not send again.
-    if (!(await this.forsendelser.markSendRequested(row.mottakId, row.attempt))) {
+    if (!(await this.forsendelser.markSendRequested(row.mottakId, row.attempt, payload))) {
       return this.markSent(row, 'send was requested by another try; never repeated', {});
     }
     try {

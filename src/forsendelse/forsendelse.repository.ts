@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { ForsendelseAttemptEntity } from './forsendelse-attempt.entity';
 import { ForsendelseEventEntity } from './forsendelse-event.entity';
 import { conversationIdFor, messageIdFor } from './forsendelse-ids';
@@ -67,6 +67,11 @@ export interface ObservedStatus {
   description?: string | null;
 }
 
+/** What an IP status event keeps besides its messageId, status and id. */
+function statusDetail(status: Pick<ObservedStatus, 'lastUpdate' | 'description'>): string {
+  return JSON.stringify({ lastUpdate: status.lastUpdate, description: status.description ?? undefined });
+}
+
 const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
   bytes: 'bytes',
   sha256: 'sha256',
@@ -80,7 +85,9 @@ const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
 /**
  * The only code that touches the forsendelse tables. A transition is one conditional UPDATE
  * (`WHERE state = $expected`) plus its event, in one transaction: a worker that loses a race changes
- * nothing, which is what makes duplicate jobs harmless (ARCHITECTURE.md).
+ * nothing, which is what makes duplicate jobs harmless (ARCHITECTURE.md). Each is written as one statement
+ * (the UPDATE in a data-modifying CTE, the event inserted from its RETURNING rows): a single statement is a
+ * transaction of its own, so a transition costs one round trip instead of BEGIN, UPDATE, INSERT, COMMIT.
  */
 @Injectable()
 export class ForsendelseRepository {
@@ -89,42 +96,53 @@ export class ForsendelseRepository {
     @Optional() private readonly metrics?: Metrics,
   ) {}
 
-  /** Inserts the ones not seen before; returns their ids. Seen ones are left as they are. */
+  /**
+   * Inserts the ones not seen before; returns their ids. Seen ones are left as they are. Brreg lists every
+   * forsendelse until it is confirmed, so most of a listing is known: those are filtered out with one read
+   * first, and only the new ones get their ids derived and inserted (with their event, in one statement).
+   */
   async insertDiscovered(items: readonly DiscoveredItem[]): Promise<string[]> {
     if (items.length === 0) {
       return [];
     }
-    return this.dataSource.transaction(async (em) => {
-      const rows = await em.query<{ mottak_id: string }[]>(
-        `INSERT INTO forsendelse (mottak_id, state, attempt, message_id, conversation_id, oppdatert, tjeneste)
+    const unknown = await this.dataSource.query<{ mottak_id: string }[]>(
+      `SELECT listed.mottak_id FROM unnest($1::uuid[]) AS listed(mottak_id)
+        WHERE NOT EXISTS (SELECT 1 FROM forsendelse f WHERE f.mottak_id = listed.mottak_id)`,
+      [items.map((i) => i.mottakId)],
+    );
+    const isNew = new Set(unknown.map((r) => r.mottak_id.toLowerCase()));
+    const fresh = items.filter((i) => isNew.has(i.mottakId.toLowerCase()));
+    if (fresh.length === 0) {
+      return [];
+    }
+    // ON CONFLICT still decides: another replica's poll may insert the same ids between the read and here.
+    const rows = await this.dataSource.query<{ mottak_id: string }[]>(
+      `WITH inserted AS (
+         INSERT INTO forsendelse (mottak_id, state, attempt, message_id, conversation_id, oppdatert, tjeneste)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[])
          ON CONFLICT (mottak_id) DO NOTHING
-         RETURNING mottak_id`,
-        [
-          items.map((i) => i.mottakId),
-          items.map(() => 'DISCOVERED'),
-          items.map(() => 1),
-          items.map((i) => messageIdFor(i.mottakId, 1)),
-          items.map((i) => conversationIdFor(i.mottakId)),
-          items.map((i) => i.oppdatert),
-          items.map((i) => i.tjeneste),
-        ],
-      );
-      const inserted = rows.map((r) => r.mottak_id);
-      if (inserted.length > 0) {
-        await em.query(
-          `INSERT INTO forsendelse_event (mottak_id, kind, to_state, attempt)
-           SELECT unnest($1::uuid[]), 'transition', 'DISCOVERED', 1`,
-          [inserted],
-        );
-      }
-      return inserted;
-    });
+         RETURNING mottak_id
+       ), logged AS (
+         INSERT INTO forsendelse_event (mottak_id, kind, to_state, attempt)
+         SELECT mottak_id, 'transition', 'DISCOVERED', 1 FROM inserted
+       )
+       SELECT mottak_id FROM inserted`,
+      [
+        fresh.map((i) => i.mottakId),
+        fresh.map(() => 'DISCOVERED'),
+        fresh.map(() => 1),
+        fresh.map((i) => messageIdFor(i.mottakId, 1)),
+        fresh.map((i) => conversationIdFor(i.mottakId)),
+        fresh.map((i) => i.oppdatert),
+        fresh.map((i) => i.tjeneste),
+      ],
+    );
+    return rows.map((r) => r.mottak_id);
   }
 
   /** Applies one transition if the row is still in `from`; returns whether this caller won. */
   async transition(request: TransitionRequest): Promise<boolean> {
-    return this.dataSource.transaction((em) => this.transitionIn(em, request));
+    return this.transitionIn(this.dataSource.manager, request);
   }
 
   /**
@@ -137,7 +155,12 @@ export class ForsendelseRepository {
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<boolean> {
-    return this.dataSource.transaction((em) => this.startAttemptIn(em, mottakId, from, attempt, detail));
+    return (await this.startAttemptIn(this.dataSource.manager, mottakId, from, attempt, detail)) !== undefined;
+  }
+
+  /** DISCOVERED → FORWARDING for the row's first attempt: the row as it is now if this caller moved it. */
+  async claimDiscovered(mottakId: string, attempt: number): Promise<ForsendelseEntity | undefined> {
+    return this.startAttemptIn(this.dataSource.manager, mottakId, 'DISCOVERED', attempt);
   }
 
   /**
@@ -146,18 +169,18 @@ export class ForsendelseRepository {
    */
   async withLocked<T>(mottakId: string, work: (locked: LockedForsendelse) => Promise<T>): Promise<T | undefined> {
     return this.dataSource.transaction(async (em) => {
-      const locked = await em.query<{ mottak_id: string }[]>(
-        `SELECT mottak_id FROM forsendelse WHERE mottak_id = $1 FOR UPDATE`,
+      const [raw] = await em.query<Record<string, unknown>[]>(
+        `SELECT * FROM forsendelse WHERE mottak_id = $1 FOR UPDATE`,
         [mottakId],
       );
-      if (locked.length === 0) {
+      if (raw === undefined) {
         return undefined;
       }
-      const row = (await em.getRepository(ForsendelseEntity).findOneBy({ mottakId })) as ForsendelseEntity;
       return work({
-        row,
+        row: this.toEntity(raw),
         transition: (request) => this.transitionIn(em, { ...request, mottakId }),
-        startAttempt: (from, attempt, detail) => this.startAttemptIn(em, mottakId, from, attempt, detail),
+        startAttempt: async (from, attempt, detail) =>
+          (await this.startAttemptIn(em, mottakId, from, attempt, detail)) !== undefined,
         recordStatus: (status) => this.recordStatusIn(em, mottakId, status),
         note: (event) => this.insertEvent(em, mottakId, event),
       });
@@ -167,33 +190,26 @@ export class ForsendelseRepository {
   /**
    * Committed before the send is POSTed (the IP's send is not idempotent). Returns false if the row is no
    * longer forwarding this attempt, or if a send was already requested for it: then the caller must not send.
+   * The zip's size and sha256, when this try measured them, are recorded with it.
    */
-  async markSendRequested(mottakId: string, attempt: number): Promise<boolean> {
-    return this.dataSource.transaction(async (em) => {
-      const won = await this.updateReturning(
-        em,
-        `UPDATE forsendelse SET send_requested_at = now()
-          WHERE mottak_id = $1 AND state = 'FORWARDING' AND attempt = $2 AND send_requested_at IS NULL`,
-        [mottakId, attempt],
-      );
-      if (won === undefined) {
-        return false;
-      }
-      await this.insertEvent(em, mottakId, {
-        kind: 'note',
-        attempt,
-        messageId: won.message_id,
-        detail: { send: 'requested' },
-      });
-      return true;
-    });
-  }
-
-  async recordPayload(mottakId: string, attempt: number, bytes: number, sha256: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE forsendelse SET bytes = $3, sha256 = $4 WHERE mottak_id = $1 AND attempt = $2`,
-      [mottakId, attempt, bytes, sha256],
+  async markSendRequested(
+    mottakId: string,
+    attempt: number,
+    payload?: { bytes: number; sha256: string },
+  ): Promise<boolean> {
+    const noted = await this.dataSource.query<unknown[]>(
+      `WITH marked AS (
+         UPDATE forsendelse
+            SET send_requested_at = now(), bytes = COALESCE($4, bytes), sha256 = COALESCE($5, sha256)
+          WHERE mottak_id = $1 AND state = 'FORWARDING' AND attempt = $2 AND send_requested_at IS NULL
+          RETURNING mottak_id, message_id
+       )
+       INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, detail)
+       SELECT mottak_id, 'note', $2, message_id, $3::jsonb FROM marked
+       RETURNING id`,
+      [mottakId, attempt, JSON.stringify({ send: 'requested' }), payload?.bytes ?? null, payload?.sha256 ?? null],
     );
+    return noted.length === 1;
   }
 
   /**
@@ -258,9 +274,42 @@ export class ForsendelseRepository {
     return new Set(rows.map((r) => `${r.message_id}|${r.status}`));
   }
 
+  /**
+   * Records IP statuses that no transition depends on, in one statement; those of messages that are not ours
+   * are left out, and one recorded before is left as it is (as `recordStatus`). Returns how many were new.
+   */
+  async recordStatuses(statuses: readonly Omit<ObservedStatus, 'attempt'>[]): Promise<number> {
+    if (statuses.length === 0) {
+      return 0;
+    }
+    const rows = await this.dataSource.query<unknown[]>(
+      `INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, status, ip_status_id, detail)
+       SELECT a.mottak_id, 'status', a.attempt, s.message_id, s.status, s.ip_status_id, s.detail
+         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::jsonb[]) AS s(message_id, status, ip_status_id, detail)
+         JOIN forsendelse_attempt a ON a.message_id = s.message_id
+       ON CONFLICT (message_id, status) WHERE kind = 'status' DO NOTHING
+       RETURNING id`,
+      [
+        statuses.map((s) => s.messageId),
+        statuses.map((s) => s.status),
+        statuses.map((s) => s.ipStatusId),
+        statuses.map((s) => statusDetail(s)),
+      ],
+    );
+    return rows.length;
+  }
+
   /** Which forsendelse and attempt an IP messageId belongs to, if it is ours. */
   async findAttempt(messageId: string): Promise<ForsendelseAttemptEntity | null> {
     return this.dataSource.getRepository(ForsendelseAttemptEntity).findOneBy({ messageId });
+  }
+
+  /** Which forsendelse and attempt each of these messageIds belongs to; those not ours are left out. */
+  async findAttempts(messageIds: readonly string[]): Promise<ForsendelseAttemptEntity[]> {
+    if (messageIds.length === 0) {
+      return [];
+    }
+    return this.dataSource.getRepository(ForsendelseAttemptEntity).findBy({ messageId: In([...messageIds]) });
   }
 
   async events(mottakId: string): Promise<ForsendelseEventEntity[]> {
@@ -290,6 +339,25 @@ export class ForsendelseRepository {
       skip: offset,
       take: limit,
     });
+  }
+
+  /**
+   * A page of rows that got a status after delivery which a confirm cannot undo (a FEIL after LEVERT), newest
+   * change first: the ones operators must take up with the receiver (admin list).
+   */
+  async pageWithLateStatus(offset: number, limit: number): Promise<[ForsendelseEntity[], number]> {
+    return this.dataSource
+      .getRepository(ForsendelseEntity)
+      .createQueryBuilder('f')
+      .where(
+        `EXISTS (SELECT 1 FROM forsendelse_event e
+                  WHERE e.mottak_id = f.mottak_id AND e.kind = 'note' AND (e.detail->>'lateFeil') = 'true')`,
+      )
+      .orderBy('f.state_changed_at', 'DESC')
+      .addOrderBy('f.mottak_id', 'ASC')
+      .offset(offset)
+      .limit(limit)
+      .getManyAndCount();
   }
 
   /** FAILED rows whose reason contains `reasonContains` (case-insensitive), oldest first (admin replay). */
@@ -342,18 +410,21 @@ export class ForsendelseRepository {
       params.push(request.attempt);
       where += ` AND attempt = $${params.length}`;
     }
-    const won = await this.updateReturning(em, `UPDATE forsendelse SET ${sets.join(', ')} WHERE ${where}`, params);
-    if (won === undefined) {
+    params.push(request.messageId ?? null, request.detail === undefined ? null : JSON.stringify(request.detail));
+    const [messageId, detail] = [params.length - 1, params.length];
+    const logged = await em.query<unknown[]>(
+      `WITH moved AS (
+         UPDATE forsendelse SET ${sets.join(', ')} WHERE ${where} RETURNING mottak_id, attempt, message_id
+       )
+       INSERT INTO forsendelse_event (mottak_id, kind, from_state, to_state, attempt, message_id, detail)
+       SELECT mottak_id, 'transition', $2, $3, attempt, COALESCE($${messageId}::uuid, message_id), $${detail}::jsonb
+         FROM moved
+       RETURNING id`,
+      params,
+    );
+    if (logged.length === 0) {
       return false;
     }
-    await this.insertEvent(em, request.mottakId, {
-      kind: 'transition',
-      fromState: request.from,
-      toState: request.to,
-      attempt: won.attempt,
-      messageId: request.messageId ?? won.message_id,
-      detail: request.detail,
-    });
     this.metrics?.transitions.inc({ from: request.from, to: request.to });
     return true;
   }
@@ -364,36 +435,41 @@ export class ForsendelseRepository {
     from: 'DISCOVERED' | 'SENT' | 'FAILED',
     attempt: number,
     detail?: Record<string, unknown>,
-  ): Promise<boolean> {
+  ): Promise<ForsendelseEntity | undefined> {
     const messageId = messageIdFor(mottakId, attempt);
-    const won = await this.updateReturning(
-      em,
-      `UPDATE forsendelse
-          SET state = 'FORWARDING', state_changed_at = now(), attempt = $3, message_id = $4,
-              send_requested_at = CASE WHEN attempt = $3 THEN send_requested_at END,
-              failure_reason = NULL
-        WHERE mottak_id = $1 AND state = $2 AND attempt = $5`,
+    // The attempt's messageId is recorded so its statuses find the row; the three writes are one statement.
+    const [moved] = await em.query<Record<string, unknown>[]>(
+      `WITH moved AS (
+         UPDATE forsendelse
+            SET state = 'FORWARDING', state_changed_at = now(), attempt = $3, message_id = $4,
+                send_requested_at = CASE WHEN attempt = $3 THEN send_requested_at END,
+                failure_reason = NULL
+          WHERE mottak_id = $1 AND state = $2 AND attempt = $5
+          RETURNING *
+       ), attempt_recorded AS (
+         INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt)
+         SELECT $4, mottak_id, $3 FROM moved
+         ON CONFLICT (message_id) DO NOTHING
+       ), logged AS (
+         INSERT INTO forsendelse_event (mottak_id, kind, from_state, to_state, attempt, message_id, detail)
+         SELECT mottak_id, 'transition', $2, 'FORWARDING', $3, $4, $6::jsonb FROM moved
+       )
+       SELECT * FROM moved`,
       // From DISCOVERED the first attempt starts; from SENT (LEVETID_UTLOPT) or FAILED (replay), the next.
-      [mottakId, from, attempt, messageId, from === 'DISCOVERED' ? attempt : attempt - 1],
+      [
+        mottakId,
+        from,
+        attempt,
+        messageId,
+        from === 'DISCOVERED' ? attempt : attempt - 1,
+        detail === undefined ? null : JSON.stringify(detail),
+      ],
     );
-    if (won === undefined) {
-      return false;
+    if (moved === undefined) {
+      return undefined;
     }
-    await em.query(
-      `INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt) VALUES ($1, $2, $3)
-       ON CONFLICT (message_id) DO NOTHING`,
-      [messageId, mottakId, attempt],
-    );
-    await this.insertEvent(em, mottakId, {
-      kind: 'transition',
-      fromState: from,
-      toState: 'FORWARDING',
-      attempt,
-      messageId,
-      detail,
-    });
     this.metrics?.transitions.inc({ from, to: 'FORWARDING' });
-    return true;
+    return this.toEntity(moved);
   }
 
   /**
@@ -407,29 +483,19 @@ export class ForsendelseRepository {
        VALUES ($1, 'status', $2, $3, $4, $5, $6)
        ON CONFLICT (message_id, status) WHERE kind = 'status' DO NOTHING
        RETURNING id`,
-      [
-        mottakId,
-        status.attempt,
-        status.messageId,
-        status.status,
-        status.ipStatusId,
-        JSON.stringify({ lastUpdate: status.lastUpdate, description: status.description ?? undefined }),
-      ],
+      [mottakId, status.attempt, status.messageId, status.status, status.ipStatusId, statusDetail(status)],
     );
     return rows.length === 1;
   }
 
-  private async updateReturning(
-    em: EntityManager,
-    sql: string,
-    params: unknown[],
-  ): Promise<{ attempt: number; message_id: string } | undefined> {
-    // TypeORM answers a raw UPDATE with [rows, affectedCount] (STACK.md, trap 9).
-    const [rows] = await em.query<[{ attempt: number; message_id: string }[], number]>(
-      `${sql} RETURNING attempt, message_id`,
-      params,
-    );
-    return rows[0];
+  /** A raw `forsendelse` row as the entity, with the column types and transformers TypeORM would apply. */
+  private toEntity(raw: Record<string, unknown>): ForsendelseEntity {
+    const metadata = this.dataSource.getMetadata(ForsendelseEntity);
+    const entity = metadata.create() as ForsendelseEntity;
+    for (const column of metadata.columns) {
+      column.setEntityValue(entity, this.dataSource.driver.prepareHydratedValue(raw[column.databaseName], column));
+    }
+    return entity;
   }
 
   private async insertEvent(

@@ -1,12 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { MessageStatus } from '../eformidling/integrasjonspunkt.schemas';
+import { MESSAGE_STATUSES, type MessageStatus } from '../eformidling/integrasjonspunkt.schemas';
+import type { ForsendelseAttemptEntity } from '../forsendelse/forsendelse-attempt.entity';
 import { ForsendelseRepository, type LockedForsendelse } from '../forsendelse/forsendelse.repository';
 import { Metrics } from '../ops/metrics';
 import { WorkQueues } from '../queues/work-queues';
 
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(MESSAGE_STATUSES);
+/** Forsendelser whose statuses are applied side by side (each holds a database connection meanwhile). */
+const APPLY_CONCURRENCY = 4;
+
 export type ApplyOutcome = 'not-ours' | 'recorded' | 'delivered' | 'new-attempt' | 'failed' | 'late';
+
+/**
+ * The statuses `decide` acts on. Any other one is only recorded, which needs neither the row's lock nor a
+ * transaction of its own: `applyAll` records those in bulk. A status `decide` learns to act on goes here too.
+ */
+const ACTED_ON: ReadonlySet<string> = new Set(['LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
 
 /** What to enqueue once the transaction that decided it has committed. */
 type FollowUp = { confirm: string } | { forward: { mottakId: string; attempt: number } } | undefined;
@@ -31,11 +42,48 @@ export class StatusApplier {
     private readonly metrics: Metrics,
   ) {}
 
-  async apply(status: MessageStatus): Promise<ApplyOutcome> {
-    const attempt = await this.forsendelser.findAttempt(status.messageId);
-    if (!attempt) {
-      return 'not-ours';
+  /**
+   * A batch, as the status reader gets them: the ones nothing is decided on are recorded with one statement;
+   * the others are applied one by one within a forsendelse, in the order read (a FEIL after its LEVERT stays
+   * after it), and up to APPLY_CONCURRENCY forsendelser at a time, each in its own locked transaction.
+   * Returns how many were ours (recorded now, or acted on).
+   */
+  async applyAll(statuses: readonly MessageStatus[]): Promise<number> {
+    // An unknown status goes the long way too: `decide` says so once.
+    const recordOnly = (s: MessageStatus) => KNOWN_STATUSES.has(s.status) && !ACTED_ON.has(s.status);
+    let ours = await this.forsendelser.recordStatuses(
+      statuses.filter(recordOnly).map((s) => ({ ...s, ipStatusId: s.id })),
+    );
+    const decisive = statuses.filter((s) => !recordOnly(s));
+    const attempts = new Map(
+      (await this.forsendelser.findAttempts(decisive.map((s) => s.messageId))).map((a) => [a.messageId, a]),
+    );
+    const byForsendelse = new Map<string, { attempt: ForsendelseAttemptEntity; status: MessageStatus }[]>();
+    for (const status of decisive) {
+      const attempt = attempts.get(status.messageId.toLowerCase());
+      if (attempt) {
+        byForsendelse.set(attempt.mottakId, [...(byForsendelse.get(attempt.mottakId) ?? []), { attempt, status }]);
+      }
     }
+    const groups = [...byForsendelse.values()];
+    const lanes = Array.from({ length: Math.min(APPLY_CONCURRENCY, groups.length) }, async () => {
+      for (let group = groups.shift(); group; group = groups.shift()) {
+        for (const { attempt, status } of group) {
+          if ((await this.applyTo(attempt, status)) !== 'not-ours') {
+            ours += 1;
+          }
+        }
+      }
+    });
+    // Every lane ends before the tick does; the first failure fails the tick, whose next run applies again.
+    const failed = (await Promise.allSettled(lanes)).find((r) => r.status === 'rejected');
+    if (failed) {
+      throw failed.reason;
+    }
+    return ours;
+  }
+
+  private async applyTo(attempt: ForsendelseAttemptEntity, status: MessageStatus): Promise<ApplyOutcome> {
     const log = {
       mottakId: attempt.mottakId,
       messageId: status.messageId,
@@ -145,6 +193,16 @@ export class StatusApplier {
         return { outcome: 'failed' };
       }
       default:
+        if (isNew && !KNOWN_STATUSES.has(status.status)) {
+          // A value the spec does not list: kept as an event, acted on never, said once.
+          this.logger.warn({
+            msg: 'unknown status from the integrasjonspunkt; recorded, not acted on',
+            peer: 'integrasjonspunkt',
+            operation: 'statuses',
+            state: row.state,
+            ...log,
+          });
+        }
         return { outcome: 'recorded' };
     }
   }

@@ -131,23 +131,19 @@ export class StatusTracker {
     const settled = await this.forsendelser.settledStatuses(
       ours.map((s) => ({ messageId: s.messageId, status: s.status })),
     );
-    let applied = 0;
-    for (const status of ours) {
-      if (settled.has(`${status.messageId}|${status.status}`)) {
-        continue;
-      }
-      if ((await this.applier.apply(status)) !== 'not-ours') {
-        applied += 1;
-      }
-    }
-    return applied;
+    return this.applier.applyAll(ours.filter((s) => !settled.has(`${s.messageId}|${s.status}`)));
   }
 
   /** A status we cannot read is an IP (or proxy) fault: said loudly, with what it was. */
   private reportRejected(rejected: readonly { raw: unknown; reason: string }[]): void {
     for (const item of rejected) {
+      const messageId =
+        typeof item.raw === 'object' && item.raw !== null ? (item.raw as { messageId?: unknown }).messageId : undefined;
       this.logger.error({
         msg: 'unreadable status from the integrasjonspunkt; skipped',
+        peer: 'integrasjonspunkt',
+        operation: 'statuses',
+        messageId: typeof messageId === 'string' ? messageId : undefined,
         reason: item.reason,
         status: item.raw,
       });

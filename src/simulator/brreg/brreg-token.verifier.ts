@@ -63,6 +63,8 @@ export interface TokenVerifierOptions {
 }
 
 const BEARER = /^bearer(?:\s+(.*))?$/is;
+/** How long a verified signature is reused: well inside jose's own JWKS cache age (10 min). */
+const VERIFIED_REUSE_MS = 60_000;
 const CONSUMER_ID = /^0192:(\d{9})$/;
 
 /**
@@ -72,6 +74,13 @@ const CONSUMER_ID = /^0192:(\d{9})$/;
  */
 export class BrregTokenVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  /**
+   * Tokens whose signature and issuer were verified, with their claims. A client presents one token for many
+   * calls, and an RSA verification on each would make the simulator the busy side of a benchmark. The time
+   * claims are checked again on every use (as jwtVerify does, without leeway), and the scope, the consumer
+   * and revocation after that, so a reused verification answers exactly as a fresh one would.
+   */
+  private readonly verified = new BoundedMap<string, { payload: JWTPayload; untilMs: number }>(1_000);
 
   constructor(
     private readonly options: TokenVerifierOptions,
@@ -91,6 +100,11 @@ export class BrregTokenVerifier {
     if (token === '') {
       return { ok: false, failure: 'invalid_token', reason: 'empty bearer token' };
     }
+    const reused = this.verified.get(token);
+    if (reused !== undefined && reused.untilMs > Date.now() && isCurrent(reused.payload)) {
+      return this.checkClaims(reused.payload);
+    }
+    this.verified.delete(token);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.jwks, {
@@ -100,6 +114,7 @@ export class BrregTokenVerifier {
     } catch (error) {
       return { ok: false, failure: 'invalid_token', reason: describe(error) };
     }
+    this.verified.set(token, { payload, untilMs: Date.now() + VERIFIED_REUSE_MS });
     return this.checkClaims(payload);
   }
 
@@ -125,6 +140,12 @@ export class BrregTokenVerifier {
     this.revocation.seen(jti, iat);
     return { ok: true, orgnr: id[1] };
   }
+}
+
+/** jose's time checks without leeway: `exp` after now, `nbf` (if any) not after now; whole seconds. */
+function isCurrent(payload: JWTPayload): boolean {
+  const now = Math.floor(Date.now() / 1000);
+  return typeof payload.exp === 'number' && payload.exp > now && (payload.nbf === undefined || payload.nbf <= now);
 }
 
 function describe(error: unknown): string {
