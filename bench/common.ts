@@ -13,12 +13,16 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * 1024 ** power);
 }
 
-export function flags(options: Record<string, { default: string }>): Record<string, string> {
+/** String options with defaults, plus switches (`--smoke`) that read as 'true' or 'false'. */
+export function flags(options: Record<string, { default: string }>, switches: string[] = []): Record<string, string> {
   const { values } = parseArgs({
-    options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: 'string', ...o }])),
+    options: {
+      ...Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: 'string' as const, ...o }])),
+      ...Object.fromEntries(switches.map((name) => [name, { type: 'boolean' as const, default: false }])),
+    },
     strict: true,
   });
-  return values;
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, String(value)]));
 }
 
 export const MiB = 1024 * 1024;

@@ -3,8 +3,15 @@ import type { SimulatorSet } from '../src/simulator/start-simulators';
 import type { TestKeys } from '../src/simulator/maskinporten/test-keys';
 
 /** The bridge's environment against the simulators (as test/support/bridge-harness.ts `startBridge`). */
+/** The parts of the simulators the bridge is pointed at (a SimulatorSet, or simulators in other processes). */
+export interface SimulatorEndpoints {
+  maskinporten: Pick<SimulatorSet['maskinporten'], 'issuer' | 'tokenUrl'>;
+  brreg: Pick<SimulatorSet['brreg'], 'outboundUrl'>;
+  integrasjonspunkt: Pick<SimulatorSet['integrasjonspunkt'], 'url'>;
+}
+
 export function bridgeEnv(
-  sims: SimulatorSet,
+  sims: SimulatorEndpoints,
   keys: TestKeys,
   databaseUrl: string,
   extra: Record<string, string> = {},

@@ -1,12 +1,28 @@
 /**
- * bench:forward — one forsendelse of --size streamed from the Brreg simulator into the IP simulator through the
- * bridge's forward path, side by side with a plain Node-streams pipe of the same bytes, with and without
- * Content-Length. Each measured side runs in its own child process; its RSS is sampled every 100 ms.
+ * bench:forward — one forsendelse per case streamed from the Brreg simulator into the IP simulator through the
+ * bridge's forward path (download → hash → upload), beside a plain Node-streams pipe of the same bytes (the
+ * baseline), with and without Content-Length, for each of --sizes.
+ *
+ * Fairness on a small machine: the Brreg and IP simulators each run in a process of their own, the same two
+ * processes for every case; each measured side (bridge, baseline) runs in a fresh child process whose RSS is
+ * sampled every 100 ms; bridge and baseline alternate within each run (the order flips every run) and the
+ * figures are medians over --runs. CPU time is read per process, so a table shows what each simulator cost per
+ * MiB next to what the measured side cost.
+ *
+ *   npm run bench:forward                                  # 1 GiB, 3 runs, both Content-Length modes
+ *   npm run bench:forward -- --sizes 64M,256M,1G,4G --runs 3  # throughput by size; charts in docs/benchmarks/
+ *   npm run bench:forward -- --smoke                       # 8 MiB, 1 run, seconds (CI): checks bytes and sha256
+ *   npm run bench:forward -- --profile /tmp/prof           # + V8 profiles of the measured window of run 1
  */
-import { startTestSimulators, control, createTestDatabase, testKeys } from '../test/support/bridge-harness';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { control, createTestDatabase, testKeys } from '../test/support/bridge-harness';
+import { writeChart, writeLineChart } from './chart';
 import { cpuMsOf, flags, MiB, parseSize, printTable, rssOf, sleep, Worker, writeResults } from './common';
-import { bridgeEnv } from './env';
+import { bridgeEnv, type SimulatorEndpoints } from './env';
 import type { DoneMessage, ForwardMode, SetupMessage } from './forward-worker';
+import { formatProfileTop, profileTop } from './profile-top';
+import type { StartedSimulator, StartSimulatorMessage } from './simulator-worker';
 
 interface Seeded {
   mottakId: string;
@@ -18,130 +34,176 @@ interface Seeded {
 interface CaseResult {
   mode: ForwardMode;
   contentLength: boolean;
-  bytes: number;
+  size: number;
+  run: number;
   seconds: number;
   mibPerSecond: number;
-  ratioToBaseline: number | null;
   idleRssMiB: number;
   peakRssGrowthMiB: number;
-  rssSamples: number;
-  workerCpuPercent: number;
-  simulatorsCpuPercent: number;
+  /** [seconds since go, RSS growth over idle in MiB], every 100 ms. */
+  rss: [number, number][];
+  /** CPU ms per MiB moved: the measured process, the Brreg simulator, the IP simulator. */
+  cpuPerMiB: { measured: number; brreg: number; ip: number };
   verified: string;
 }
 
+interface Summary extends Omit<CaseResult, 'run' | 'rss'> {
+  runs: number;
+  minMiBPerSecond: number;
+  maxMiBPerSecond: number;
+  ratioToBaseline: number | null;
+  rss: [number, number][];
+}
+
+interface Simulators {
+  brreg: Worker;
+  ip: Worker;
+  endpoints: SimulatorEndpoints & { brreg: { url: string } };
+}
+
+const RSS_GOAL_MIB = 64;
+const RATIO_GOAL = 0.9;
+
 async function main(): Promise<void> {
-  const options = flags({ size: { default: '1023M' }, runs: { default: '1' } });
-  const size = parseSize(options.size);
-  const runs = Number(options.runs);
+  const options = flags(
+    {
+      size: { default: '1G' },
+      sizes: { default: '' },
+      runs: { default: '3' },
+      diagnostics: { default: 'true' },
+      profile: { default: '' },
+      charts: { default: 'auto' },
+    },
+    ['smoke'],
+  );
+  const smoke = options.smoke !== 'false';
+  const sizes = smoke ? [8 * MiB] : (options.sizes || options.size).split(',').map(parseSize);
+  const runs = smoke ? 1 : Number(options.runs);
+  const diagnostics = !smoke && options.diagnostics !== 'false';
+  const charts = options.charts === 'auto' ? !smoke : options.charts !== 'false';
+  const profileDir = options.profile || undefined;
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+  }
+  // The IP's default limit (1 GiB for DPO, counting arkivmelding.xml too) would refuse 1 GiB and more: both the
+  // IP simulator and the bridge are configured as an operator whose IP raised it.
+  const uploadLimit = 2 * Math.max(...sizes) + 64 * MiB;
   console.log(
-    `bench:forward — size ${(size / MiB).toFixed(1)} MiB, ${runs} run(s) per case; simulators in this process ` +
-      `(pid ${process.pid}), each measured side in a child process`,
+    `bench:forward — sizes ${sizes.map(label).join(', ')}, ${runs} run(s) per case, upload limit ` +
+      `${label(uploadLimit)} (EFM_MAX_UPLOAD_BYTES); Brreg and IP simulators in processes of their own`,
   );
 
   const keys = await testKeys();
-  const sims = await startTestSimulators({ integrasjonspunkt: { statusDelayMs: 3_600_000 } });
-  ipUrl = sims.integrasjonspunkt.url;
+  const sims = await startSimulators(uploadLimit, keys.dir);
   const db = await createTestDatabase();
-  const env = bridgeEnv(sims, keys, db.url);
+  const env = bridgeEnv(sims.endpoints, keys, db.url, { EFM_MAX_UPLOAD_BYTES: String(uploadLimit) });
   const results: CaseResult[] = [];
+  const seed = (size: number, contentLength: boolean) => seedForsendelse(sims, keys.orgnr, size, contentLength);
   let attempt = 1000;
   try {
-    for (const contentLength of [true, false]) {
-      const [item] = await control<Seeded[]>(sims.brreg.url, '/forsendelser', {
-        body: { orgnr: keys.orgnr, count: 1, kind: 'vedtak', sizeBytes: size, omitContentLength: !contentLength },
-      });
-      // Asking for the item computes the ZIP's sha256 (about 1 s per GiB), outside any measurement.
-      const { sha256 } = await control<Seeded>(sims.brreg.url, `/forsendelser/${item.mottakId}`);
-      const modes: ForwardMode[] = contentLength
-        ? ['brreg-only', 'ip-only', 'baseline', 'bridge']
-        : ['brreg-only', 'baseline', 'bridge'];
-      for (let run = 0; run < runs; run++) {
-        for (const mode of modes) {
-          if (mode === 'bridge' && run > 0) {
-            // One bridge forward per forsendelse (its row moves to SENT): seed a fresh one of the same size.
-            const [again] = await control<Seeded[]>(sims.brreg.url, '/forsendelser', {
-              body: { orgnr: keys.orgnr, count: 1, kind: 'vedtak', sizeBytes: size, omitContentLength: !contentLength },
-            });
-            const detail = await control<Seeded>(sims.brreg.url, `/forsendelser/${again.mottakId}`);
-            results.push(await runCase(mode, { ...again, sha256: detail.sha256 }, contentLength, env, attempt++));
-          } else {
-            results.push(await runCase(mode, { ...item, sha256 }, contentLength, env, attempt++));
+    for (const size of sizes) {
+      for (const contentLength of [true, false]) {
+        const shared = await seed(size, contentLength);
+        if (diagnostics) {
+          for (const mode of contentLength ? (['brreg-only', 'ip-only'] as const) : (['brreg-only'] as const)) {
+            report(await runCase(sims, mode, shared, contentLength, env, attempt++, 0));
           }
-          const last = results[results.length - 1];
-          console.log(
-            `  ${mode.padEnd(10)} ${contentLength ? 'CL     ' : 'chunked'} ${last.mibPerSecond.toFixed(0).padStart(5)} MiB/s` +
-              `  peak RSS +${last.peakRssGrowthMiB.toFixed(1)} MiB  ${last.verified}`,
-          );
+        }
+        for (let run = 0; run < runs; run++) {
+          // Each run rotates the order, so no case always runs first (or last) on a machine whose load drifts.
+          const cases: ForwardMode[] = ['baseline', 'baseline-undici', 'bridge'];
+          const order = [...cases.slice(run % cases.length), ...cases.slice(0, run % cases.length)];
+          for (const mode of order) {
+            // One bridge forward per forsendelse (its row moves to SENT): each bridge case gets a fresh one.
+            const item = mode === 'bridge' ? await seed(size, contentLength) : shared;
+            const profile = profileDir && run === 0 ? profileDir : undefined;
+            const result = await runCase(sims, mode, item, contentLength, env, attempt++, run, profile);
+            results.push(result);
+            report(result);
+          }
         }
       }
     }
   } finally {
-    await sims.close();
+    await sims.brreg.stop();
+    await sims.ip.stop();
     await db.drop();
   }
 
-  // Ratio: each case's median throughput against the baseline's median of the same Content-Length mode.
   const summary = summarise(results);
-  printTable(
-    `forward, ${(size / MiB).toFixed(0)} MiB (MiB/s: median of ${runs}; RSS: max over runs)`,
-    [
-      'case',
-      'Content-Length',
-      'MiB/s',
-      'ratio',
-      'peak RSS growth MiB',
-      'idle RSS MiB',
-      'child CPU %',
-      'sims CPU %',
-      'check',
-    ],
-    summary.map((s) => [
-      s.mode,
-      s.contentLength ? 'yes' : 'no (chunked)',
-      s.mibPerSecond.toFixed(0),
-      s.ratioToBaseline === null ? '' : s.ratioToBaseline.toFixed(2),
-      s.peakRssGrowthMiB.toFixed(1),
-      s.idleRssMiB.toFixed(0),
-      s.workerCpuPercent.toFixed(0),
-      s.simulatorsCpuPercent.toFixed(0),
-      s.verified,
-    ]),
-  );
-  console.log(
-    'brreg-only = the Brreg simulator alone (download discarded); ip-only = the IP simulator alone (upload of ' +
-      'generated bytes); ratio = case ÷ baseline of the same Content-Length mode. Goals: bridge ratio ≥ 0.90, ' +
-      'RSS growth ≤ 64 MiB at 4 GiB.',
-  );
-  const path = writeResults('forward', { size, runs, cases: summary, runsDetail: results });
+  printSummary(summary, runs);
+  const ok = checkGoals(summary, sizes);
+  if (charts) {
+    console.log(`charts: ${writeCharts(summary, sizes).join(', ')}`);
+  }
+  const path = writeResults(smoke ? 'forward-smoke' : 'forward', {
+    sizes,
+    runs,
+    uploadLimit,
+    cases: summary,
+    runsDetail: results.map(({ rss: _rss, ...r }) => r),
+  });
   console.log(`written: ${path}`);
+  if (results.some((r) => !r.verified.startsWith('ok')) || !ok.verified) {
+    console.error('bench:forward: a case did not deliver the seeded bytes');
+    process.exit(1);
+  }
 }
 
-function summarise(results: CaseResult[]): CaseResult[] {
-  const keys = [...new Set(results.map((r) => `${r.mode}|${r.contentLength}`))];
-  const summary = keys.map((key) => {
-    const of = results.filter((r) => `${r.mode}|${r.contentLength}` === key);
-    const sorted = [...of].sort((a, b) => a.mibPerSecond - b.mibPerSecond);
-    const median = sorted[Math.floor(sorted.length / 2)];
-    return {
-      ...median,
-      peakRssGrowthMiB: Math.max(...of.map((r) => r.peakRssGrowthMiB)),
-      verified: of.every((r) => r.verified.startsWith('ok')) ? median.verified : of.map((r) => r.verified).join('; '),
-    };
+async function startSimulators(uploadLimit: number, keysDir: string): Promise<Simulators> {
+  const start = async (message: StartSimulatorMessage) => {
+    const worker = new Worker('simulator-worker.js');
+    worker.send(message);
+    return { worker, started: await worker.expect<StartedSimulator>() };
+  };
+  const brreg = await start({ type: 'start', kind: 'brreg', keysDir });
+  const ip = await start({
+    type: 'start',
+    kind: 'integrasjonspunkt',
+    integrasjonspunkt: { uploadLimits: { DPO: uploadLimit, DPF: uploadLimit, DPV: uploadLimit } },
   });
-  for (const s of summary) {
-    const baseline = summary.find((b) => b.mode === 'baseline' && b.contentLength === s.contentLength);
-    s.ratioToBaseline = baseline && s.mode !== 'baseline' ? s.mibPerSecond / baseline.mibPerSecond : null;
+  if (!brreg.started.maskinporten || !brreg.started.brreg || !ip.started.integrasjonspunkt) {
+    throw new Error('a simulator did not report its URLs');
   }
-  return summary;
+  return {
+    brreg: brreg.worker,
+    ip: ip.worker,
+    endpoints: {
+      maskinporten: brreg.started.maskinporten,
+      brreg: brreg.started.brreg,
+      integrasjonspunkt: ip.started.integrasjonspunkt,
+    },
+  };
+}
+
+async function seedForsendelse(sims: Simulators, orgnr: string, size: number, contentLength: boolean) {
+  const url = sims.endpoints.brreg.url;
+  const [item] = await control<Seeded[]>(url, '/forsendelser', {
+    body: { orgnr, count: 1, kind: 'vedtak', sizeBytes: size, omitContentLength: !contentLength },
+  });
+  // Asking for the item computes the ZIP's sha256 (about 1 s per GiB), outside any measurement.
+  const { sha256 } = await control<Seeded>(url, `/forsendelser/${item.mottakId}`);
+  return { ...item, sha256 };
+}
+
+function report(r: CaseResult): void {
+  console.log(
+    `  ${label(r.size).padStart(7)} ${r.contentLength ? 'CL     ' : 'chunked'} ${r.mode.padEnd(10)} ` +
+      `${r.mibPerSecond.toFixed(0).padStart(5)} MiB/s  RSS +${r.peakRssGrowthMiB.toFixed(1)} MiB  CPU ms/MiB ` +
+      `measured ${r.cpuPerMiB.measured.toFixed(2)} brreg ${r.cpuPerMiB.brreg.toFixed(2)} ` +
+      `ip ${r.cpuPerMiB.ip.toFixed(2)}  ${r.verified}`,
+  );
 }
 
 async function runCase(
+  sims: Simulators,
   mode: ForwardMode,
   item: Seeded,
   contentLength: boolean,
   env: Record<string, string>,
   attempt: number,
+  run: number,
+  profileDir?: string,
 ): Promise<CaseResult> {
   const worker = new Worker('forward-worker.js');
   try {
@@ -156,44 +218,63 @@ async function runCase(
     };
     worker.send(setup);
     await worker.expect<{ type: 'ready' }>();
+    const stem =
+      profileDir &&
+      join(profileDir, `${label(item.sizeBytes).replace(' ', '')}-${contentLength ? 'cl' : 'chunked'}-${mode}`);
+    if (stem) {
+      await Promise.all([sims.brreg, sims.ip].map((s) => (s.send({ type: 'profile-start' }), s.expect())));
+    }
     await sleep(500);
     const idle = rssOf(worker.pid);
     let peak = idle;
-    let samples = 0;
+    const rss: [number, number][] = [];
+    const pids = { measured: worker.pid, brreg: sims.brreg.pid, ip: sims.ip.pid };
+    const cpu0 = { measured: cpuMsOf(pids.measured), brreg: cpuMsOf(pids.brreg), ip: cpuMsOf(pids.ip) };
+    const t0 = performance.now();
     const sampler = setInterval(() => {
       try {
-        peak = Math.max(peak, rssOf(worker.pid));
-        samples++;
+        const now = rssOf(worker.pid);
+        peak = Math.max(peak, now);
+        rss.push([(performance.now() - t0) / 1000, (now - idle) / MiB]);
       } catch {
         // The worker ended between two samples.
       }
     }, 100);
-    const ownCpu = process.cpuUsage();
-    const childCpu = cpuMsOf(worker.pid);
-    const t0 = performance.now();
-    worker.send({ type: 'go' });
+    worker.send({ type: 'go', profileFile: stem ? `${stem}-measured.cpuprofile` : undefined });
     let done: DoneMessage;
     try {
       done = await worker.expect<DoneMessage>();
     } finally {
       clearInterval(sampler);
     }
-    const wallMs = performance.now() - t0;
-    const simsCpu = process.cpuUsage(ownCpu);
-    const workerCpuMs = cpuMsOf(worker.pid) - childCpu;
-    const verified = await verify(mode, item, done);
+    const mib = item.sizeBytes / MiB;
+    const cpuPerMiB = {
+      measured: (cpuMsOf(pids.measured) - cpu0.measured) / mib,
+      brreg: (cpuMsOf(pids.brreg) - cpu0.brreg) / mib,
+      ip: (cpuMsOf(pids.ip) - cpu0.ip) / mib,
+    };
+    if (stem) {
+      await Promise.all(
+        (['brreg', 'ip'] as const).map((name) => {
+          const sim = name === 'brreg' ? sims.brreg : sims.ip;
+          sim.send({ type: 'profile-stop', file: `${stem}-${name}-sim.cpuprofile` });
+          return sim.expect();
+        }),
+      );
+      printProfiles(stem, mode);
+    }
+    const verified = await verify(sims, mode, item, done);
     return {
       mode,
       contentLength,
-      bytes: item.sizeBytes,
+      size: item.sizeBytes,
+      run,
       seconds: done.ms / 1000,
-      mibPerSecond: item.sizeBytes / MiB / (done.ms / 1000),
-      ratioToBaseline: null,
+      mibPerSecond: mib / (done.ms / 1000),
       idleRssMiB: idle / MiB,
       peakRssGrowthMiB: (peak - idle) / MiB,
-      rssSamples: samples,
-      workerCpuPercent: (100 * workerCpuMs) / wallMs,
-      simulatorsCpuPercent: (100 * (simsCpu.user + simsCpu.system)) / 1000 / wallMs,
+      rss,
+      cpuPerMiB,
       verified,
     };
   } finally {
@@ -201,13 +282,20 @@ async function runCase(
   }
 }
 
+function printProfiles(stem: string, mode: ForwardMode): void {
+  for (const part of ['measured', 'brreg-sim', 'ip-sim']) {
+    const file = `${stem}-${part}.cpuprofile`;
+    console.log(formatProfileTop(`${part === 'measured' ? mode : part}: ${file}`, profileTop(file), 8));
+  }
+}
+
 /** What the IP simulator recorded for the upload: size and sha256 against the seeded ZIP. */
-async function verify(mode: ForwardMode, item: Seeded, done: DoneMessage): Promise<string> {
+async function verify(sims: Simulators, mode: ForwardMode, item: Seeded, done: DoneMessage): Promise<string> {
   if (mode === 'brreg-only') {
     return done.bytes === item.sizeBytes ? 'ok (bytes)' : `BYTES ${done.bytes}`;
   }
   const message = await control<{ files: { filename: string; size: number; sha256: string }[] }>(
-    ipUrl,
+    sims.endpoints.integrasjonspunkt.url,
     `/messages/${done.messageId}`,
   );
   const file = message.files.find((f) => f.filename === done.filename);
@@ -229,7 +317,155 @@ async function verify(mode: ForwardMode, item: Seeded, done: DoneMessage): Promi
   return mode === 'bridge' ? `ok (sha256, ${done.outcome})` : 'ok (sha256)';
 }
 
-let ipUrl = '';
+const keyOf = (r: CaseResult) => `${r.size}|${r.contentLength}|${r.mode}`;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Per case: median throughput and CPU, worst RSS growth; the ratio is bridge ÷ baseline of the same size and mode. */
+function summarise(results: CaseResult[]): Summary[] {
+  const keys = [...new Set(results.map(keyOf))];
+  const summary = keys.map((key): Summary => {
+    const of = results.filter((r) => keyOf(r) === key);
+    const speeds = of.map((r) => r.mibPerSecond);
+    const mid = median(speeds);
+    // The RSS trace shown is the run whose throughput is nearest the median.
+    const typical = of.reduce((a, b) => (Math.abs(b.mibPerSecond - mid) < Math.abs(a.mibPerSecond - mid) ? b : a));
+    return {
+      mode: typical.mode,
+      contentLength: typical.contentLength,
+      size: typical.size,
+      runs: of.length,
+      seconds: median(of.map((r) => r.seconds)),
+      mibPerSecond: mid,
+      minMiBPerSecond: Math.min(...speeds),
+      maxMiBPerSecond: Math.max(...speeds),
+      ratioToBaseline: null,
+      idleRssMiB: median(of.map((r) => r.idleRssMiB)),
+      peakRssGrowthMiB: Math.max(...of.map((r) => r.peakRssGrowthMiB)),
+      rss: typical.rss,
+      cpuPerMiB: {
+        measured: median(of.map((r) => r.cpuPerMiB.measured)),
+        brreg: median(of.map((r) => r.cpuPerMiB.brreg)),
+        ip: median(of.map((r) => r.cpuPerMiB.ip)),
+      },
+      verified: of.every((r) => r.verified.startsWith('ok')) ? typical.verified : of.map((r) => r.verified).join('; '),
+    };
+  });
+  const isBaseline = (mode: ForwardMode) => mode === 'baseline' || mode === 'baseline-undici';
+  for (const s of summary) {
+    // Against the faster of the two plain pipes: the ceiling the bridge is held to.
+    const ceiling = Math.max(
+      ...summary
+        .filter((b) => isBaseline(b.mode) && b.size === s.size && b.contentLength === s.contentLength)
+        .map((b) => b.mibPerSecond),
+    );
+    s.ratioToBaseline = isBaseline(s.mode) || !Number.isFinite(ceiling) ? null : s.mibPerSecond / ceiling;
+  }
+  return summary;
+}
+
+function printSummary(summary: Summary[], runs: number): void {
+  printTable(
+    `forward (MiB/s: median of ${runs} [min–max]; RSS growth: max over runs; CPU: median ms per MiB moved)`,
+    [
+      'size',
+      'Content-Length',
+      'case',
+      'MiB/s',
+      'min–max',
+      'ratio',
+      'RSS growth MiB',
+      'CPU measured',
+      'CPU Brreg sim',
+      'CPU IP sim',
+      'check',
+    ],
+    summary.map((s) => [
+      label(s.size),
+      s.contentLength ? 'yes' : 'no (chunked)',
+      s.mode,
+      s.mibPerSecond.toFixed(0),
+      `${s.minMiBPerSecond.toFixed(0)}–${s.maxMiBPerSecond.toFixed(0)}`,
+      s.ratioToBaseline === null ? '' : s.ratioToBaseline.toFixed(2),
+      s.peakRssGrowthMiB.toFixed(1),
+      s.cpuPerMiB.measured.toFixed(2),
+      s.cpuPerMiB.brreg.toFixed(2),
+      s.cpuPerMiB.ip.toFixed(2),
+      s.verified,
+    ]),
+  );
+  console.log(
+    'brreg-only = the Brreg simulator alone (download discarded); ip-only = the IP simulator alone (upload of ' +
+      'generated bytes); ratio = bridge ÷ the faster baseline (node:http or undici pipe) of the same size and ' +
+      'Content-Length mode. CPU is per process; ' +
+      'on 2 cores the sum of the three columns bounds the throughput (1000 ÷ (sum ÷ 2) MiB/s).',
+  );
+}
+
+function checkGoals(summary: Summary[], sizes: number[]): { verified: boolean } {
+  const largest = Math.max(...sizes);
+  for (const s of summary.filter((x) => x.mode === 'bridge')) {
+    const ratio = s.ratioToBaseline ?? NaN;
+    const mode = s.contentLength ? 'Content-Length' : 'chunked';
+    console.log(
+      `goal ratio ≥ ${RATIO_GOAL}, ${label(s.size)} ${mode}: ${ratio.toFixed(2)} ${ratio >= RATIO_GOAL ? 'met' : 'MISSED'}`,
+    );
+    if (s.size === largest) {
+      console.log(
+        `goal RSS growth ≤ ${RSS_GOAL_MIB} MiB, ${label(s.size)} ${mode}: ${s.peakRssGrowthMiB.toFixed(1)} MiB ` +
+          `${s.peakRssGrowthMiB <= RSS_GOAL_MIB ? 'met' : 'MISSED'}`,
+      );
+    }
+  }
+  return { verified: summary.every((s) => s.verified.startsWith('ok')) };
+}
+
+function writeCharts(summary: Summary[], sizes: number[]): string[] {
+  const at = (size: number, contentLength: boolean, mode: ForwardMode) =>
+    summary.find((s) => s.size === size && s.contentLength === contentLength && s.mode === mode);
+  const groups = sizes.flatMap((size) =>
+    [true, false].map((contentLength) => ({
+      label: `${label(size)} ${contentLength ? 'CL' : 'chunked'}`,
+      values: (['baseline', 'baseline-undici', 'bridge'] as const).map(
+        (mode) => at(size, contentLength, mode)?.mibPerSecond ?? NaN,
+      ),
+    })),
+  );
+  const largest = Math.max(...sizes);
+  const traces = ([true, false] as const).flatMap((contentLength) =>
+    (['bridge', 'baseline-undici'] as const).map((mode) => ({
+      name: `${mode} ${contentLength ? 'Content-Length' : 'chunked'}`,
+      points: at(largest, contentLength, mode)?.rss ?? [],
+    })),
+  );
+  return [
+    writeChart('forward-throughput', {
+      title: 'bench:forward — throughput by size (median)',
+      unit: 'MiB/s',
+      series: ['baseline: node:http pipe', 'baseline: undici pipe', 'bridge: download → hash → upload'],
+      groups,
+      note: 'CL = download with Content-Length; chunked = without (the bridge spools to SPOOL_DIR first). 2 cores.',
+    }),
+    writeLineChart('forward-rss', {
+      title: `bench:forward — RSS growth over idle, ${label(largest)} forward`,
+      xUnit: 'seconds since start',
+      yUnit: 'RSS growth (MiB)',
+      series: traces,
+      goal: { value: RSS_GOAL_MIB, label: `goal ≤ ${RSS_GOAL_MIB} MiB` },
+      note: 'RSS of the measured process, sampled every 100 ms; the run nearest the median throughput.',
+    }),
+  ];
+}
+
+function label(bytes: number): string {
+  return bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0
+    ? `${bytes / (1024 * MiB)} GiB`
+    : `${(bytes / MiB).toFixed(0)} MiB`;
+}
 
 main().catch((error: unknown) => {
   console.error(error);

@@ -10,6 +10,10 @@ const DEFAULT_LIMITS: Readonly<Record<string, number>> = {
   DPV: 250 * 1024 ** 2,
 };
 
-export function uploadLimitFor(service: string): number | undefined {
-  return DEFAULT_LIMITS[service];
+/**
+ * The limit the IP applies to `service`. An operator whose IP raised its limits (its own properties) sets
+ * EFM_MAX_UPLOAD_BYTES, which then stands for every service.
+ */
+export function uploadLimitFor(service: string, maxUploadBytes: number | undefined): number | undefined {
+  return maxUploadBytes ?? DEFAULT_LIMITS[service];
 }

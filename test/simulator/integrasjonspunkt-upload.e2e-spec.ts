@@ -171,6 +171,21 @@ describe('integrasjonspunkt simulator: upload and send', () => {
       );
     });
 
+    it('applies per-service uploadLimits that replace the defaults (an IP whose limits were raised)', async () => {
+      expect((await ip.control('POST', '/settings', { uploadLimits: { DPO: 3000 } })).status).toBe(200);
+      try {
+        const messageId = await created();
+        await expectOk(ip.upload(messageId, 'a.zip', Buffer.alloc(2000)));
+        const res = await ip.upload(messageId, 'b.zip', Buffer.alloc(1001));
+        expect(res.status).toBe(400);
+        expect((await errorOf(res)).message).toContain(
+          '(3001b) exceeds the maximum allowed upload size for the target service (DPO, 3000b)',
+        );
+      } finally {
+        await ip.control('POST', '/settings', { uploadLimits: {} });
+      }
+    });
+
     it('requires a title for DPV (name= or ?title=) but not for DPO', async () => {
       const dpoMessage = await created();
       await expectOk(ip.upload(dpoMessage, 'a.zip', 'x', { title: null }));

@@ -49,6 +49,11 @@ export interface IntegrasjonspunktSimulatorOptions {
   timeZone: string;
   /** Connect + read timeout of webhook pushes and pings (the IP's `difi.move.webhooks.*Timeout`). */
   webhookTimeoutMs: number;
+  /**
+   * Per-service upload limits in bytes that replace the defaults (DPO/DPF 1 GiB, DPV 250 MiB), as an IP whose
+   * `difi.move.<service>.upload-size-limit` properties were raised.
+   */
+  uploadLimits: Partial<Record<SimulatedService, number>>;
 }
 
 export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions = {
@@ -66,6 +71,7 @@ export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions =
   capacity: 50_000,
   timeZone: 'Europe/Oslo',
   webhookTimeoutMs: 10_000,
+  uploadLimits: {},
 };
 
 const envSchema = z.object({
@@ -84,6 +90,10 @@ const envSchema = z.object({
   SIM_IP_STATUS_QUEUE: z
     .string()
     .regex(/^(DPO|DPF|DPV)(,(DPO|DPF|DPV))*$/, 'must be a comma-separated list of DPO, DPF, DPV')
+    .optional(),
+  SIM_IP_UPLOAD_LIMITS: z
+    .string()
+    .regex(/^(DPO|DPF|DPV)=\d+(,(DPO|DPF|DPV)=\d+)*$/, 'must be a comma-separated list of SERVICE=bytes')
     .optional(),
   SIM_SEED: seedFromString.optional(),
 });
@@ -128,6 +138,11 @@ export function integrasjonspunktOptionsFromEnv(
   }
   if (v.SIM_IP_STATUS_QUEUE !== undefined) {
     options.statusQueueIncludes = v.SIM_IP_STATUS_QUEUE.split(',') as SimulatedService[];
+  }
+  if (v.SIM_IP_UPLOAD_LIMITS !== undefined) {
+    options.uploadLimits = Object.fromEntries(
+      v.SIM_IP_UPLOAD_LIMITS.split(',').map((pair) => [pair.split('=')[0], Number(pair.split('=')[1])]),
+    );
   }
   if (v.SIM_SEED !== undefined) {
     options.seed = v.SIM_SEED;
