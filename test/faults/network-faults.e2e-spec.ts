@@ -14,7 +14,7 @@ import { reportVerdict } from './verdict-log';
 
 /** FAULTS_SCALE=full for the long run; the bounded one runs in .ci/run. */
 const FULL = process.env.FAULTS_SCALE === 'full';
-const COUNT = FULL ? 100 : 12;
+const COUNT = FULL ? 30 : 12;
 const SETTLE_MS = FULL ? 900_000 : 150_000;
 /**
  * A forward makes about six IP calls, so at 30 % most tries fail somewhere and the backoff (doubling, up to

@@ -5,11 +5,11 @@ import { reportVerdict } from './verdict-log';
 
 /** FAULTS_SCALE=full for the long run; the bounded one runs in .ci/run. */
 const FULL = process.env.FAULTS_SCALE === 'full';
-const COUNT = FULL ? 200 : 30;
+const COUNT = FULL ? 100 : 30;
 
-// 30 % on every call means most forwards need several tries, and the backoff (up to 5 min) makes the bounded
-// run too slow for CI: it runs 10 %, the full run 30 %.
-const ERROR_RATE = FULL ? 0.3 : 0.1;
+// Every peer at once, 10 %: most forwards meet a fault somewhere. 30 % from one peer at a time is
+// network-faults.e2e-spec.ts; 30 % from all three at once keeps forwards in multi-minute backoffs.
+const ERROR_RATE = 0.1;
 
 describe.each([
   [`${ERROR_RATE * 100} % 5xx from every peer`, { errorRate: ERROR_RATE, seed: 7 }],
