@@ -11,14 +11,12 @@ import { AppModule } from '../src/app.module';
 import { SystemClock } from '../src/clock/clock';
 import type { AppConfig } from '../src/config/app-config';
 import { loadConfig } from '../src/config/config.loader';
-import { ARKIVMELDING_FILENAME, buildArkivmelding, zipFilenameFor } from '../src/eformidling/arkivmelding.builder';
-import { buildSbd } from '../src/eformidling/sbd.builder';
-import { messageIdFor } from '../src/forsendelse/forsendelse-ids';
 import { OutboundHttp } from '../src/http/outbound-http';
 import { MaskinportenTokenProvider } from '../src/maskinporten/maskinporten-token.provider';
 import { MaskinportenClient } from '../src/maskinporten/maskinporten.client';
 import { loadSigningKey } from '../src/maskinporten/signing-key.loader';
 import { serve, sleep } from './common';
+import { ok, sendLikeAScript } from './script-send';
 import { startCpuProfile } from './cpu-profile';
 
 export interface DrainSetup {
@@ -99,55 +97,7 @@ async function naive(): Promise<NaiveDone> {
     const zip = Buffer.from(
       await (await ok(await fetch(`${brreg}/download?mottakId=${mottakId}`, { headers: auth }))).arrayBuffer(),
     );
-    const messageId = messageIdFor(mottakId, 1);
-    const sbd = buildSbd({
-      mottakId,
-      attempt: 1,
-      senderOrgnr: config.efm.senderOrgnr,
-      receiverOrgnr: config.efm.receiverOrgnr,
-      messageType: 'arkivmelding',
-      process: config.efm.process,
-      avtaltIdentifier: config.efm.avtaltIdentifier,
-      ttlHours: 24,
-      nowMs: Date.now(),
-    });
-    await ok(
-      await fetch(`${ip}/messages/out`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(sbd),
-      }),
-    );
-    const zipFilename = zipFilenameFor(mottakId);
-    const xml = buildArkivmelding({
-      mottakId,
-      messageId,
-      zipFilename,
-      oppdatert: null,
-      tjeneste: null,
-      nowMs: Date.now(),
-    });
-    await ok(
-      await fetch(`${ip}/messages/out/${messageId}`, {
-        method: 'PUT',
-        headers: {
-          'content-type': 'application/xml',
-          'content-disposition': `attachment; name="Arkivmelding"; filename="${ARKIVMELDING_FILENAME}"`,
-        },
-        body: xml,
-      }),
-    );
-    await ok(
-      await fetch(`${ip}/messages/out/${messageId}`, {
-        method: 'PUT',
-        headers: {
-          'content-type': 'application/zip',
-          'content-disposition': `attachment; name="Forsendelse"; filename="${zipFilename}"`,
-        },
-        body: zip,
-      }),
-    );
-    await ok(await fetch(`${ip}/messages/out/${messageId}`, { method: 'POST' }));
+    const messageId = await sendLikeAScript(config.efm, mottakId, zip);
     for (;;) {
       statusPolls++;
       const page = (await (await ok(await fetch(`${ip}/statuses/${messageId}`))).json()) as {
@@ -162,11 +112,4 @@ async function naive(): Promise<NaiveDone> {
     latenciesMs.push(performance.now() - start);
   }
   return { type: 'done', items: available.length, ms: performance.now() - t0, latenciesMs, statusPolls };
-}
-
-async function ok(response: Response): Promise<Response> {
-  if (!response.ok) {
-    throw new Error(`${response.url} answered ${response.status}: ${await response.text()}`);
-  }
-  return response;
 }

@@ -21,9 +21,7 @@ import { SystemClock } from '../src/clock/clock';
 import type { AppConfig } from '../src/config/app-config';
 import { loadConfig } from '../src/config/config.loader';
 import { ConfigModule } from '../src/config/config.module';
-import { ARKIVMELDING_FILENAME, buildArkivmelding, zipFilenameFor } from '../src/eformidling/arkivmelding.builder';
 import { IntegrasjonspunktClient } from '../src/eformidling/integrasjonspunkt.client';
-import { buildSbd } from '../src/eformidling/sbd.builder';
 import { conversationIdFor, messageIdFor } from '../src/forsendelse/forsendelse-ids';
 import { ForsendelseModule } from '../src/forsendelse/forsendelse.module';
 import { ForsendelseRepository } from '../src/forsendelse/forsendelse.repository';
@@ -45,6 +43,7 @@ import { writeChart } from './chart';
 import { flags, printTable, writeResults } from './common';
 import { bridgeEnv } from './env';
 import { removeQueueKeys } from './queue-keys';
+import { sendLikeAScript } from './script-send';
 
 /** Issue 7: the 100k-row tick may cost at most 1.5 × the 1k-row tick. */
 const RATIO_GOAL = 1.5;
@@ -186,66 +185,9 @@ function inFlightState(i: number, n: number): InFlight['state'] {
 
 /** Creates, uploads and sends attempt 1 of each at the IP simulator, as the forward job would have. */
 async function sendToIp(config: AppConfig, rows: readonly InFlight[]): Promise<void> {
-  const api = `${config.efm.baseUrl.replace(/\/+$/, '')}/api`;
   for (const { mottakId } of rows) {
-    const messageId = messageIdFor(mottakId, 1);
-    const sbd = buildSbd({
-      mottakId,
-      attempt: 1,
-      senderOrgnr: config.efm.senderOrgnr,
-      receiverOrgnr: config.efm.receiverOrgnr,
-      messageType: 'arkivmelding',
-      process: config.efm.process,
-      avtaltIdentifier: config.efm.avtaltIdentifier,
-      ttlHours: 24,
-      nowMs: Date.now(),
-    });
-    await ok(
-      fetch(`${api}/messages/out`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(sbd),
-      }),
-    );
-    const zipFilename = zipFilenameFor(mottakId);
-    const xml = buildArkivmelding({
-      mottakId,
-      messageId,
-      zipFilename,
-      oppdatert: null,
-      tjeneste: null,
-      nowMs: Date.now(),
-    });
-    await ok(
-      fetch(`${api}/messages/out/${messageId}`, {
-        method: 'PUT',
-        headers: {
-          'content-type': 'application/xml',
-          'content-disposition': `attachment; name="Arkivmelding"; filename="${ARKIVMELDING_FILENAME}"`,
-        },
-        body: xml,
-      }),
-    );
-    await ok(
-      fetch(`${api}/messages/out/${messageId}`, {
-        method: 'PUT',
-        headers: {
-          'content-type': 'application/zip',
-          'content-disposition': `attachment; name="Forsendelse"; filename="${zipFilename}"`,
-        },
-        body: Buffer.alloc(1024, 1),
-      }),
-    );
-    await ok(fetch(`${api}/messages/out/${messageId}`, { method: 'POST' }));
+    await sendLikeAScript(config.efm, mottakId, Buffer.alloc(1024, 1));
   }
-}
-
-async function ok(pending: Promise<Response>): Promise<void> {
-  const response = await pending;
-  if (!response.ok) {
-    throw new Error(`${response.url} answered ${response.status}: ${await response.text()}`);
-  }
-  await response.arrayBuffer();
 }
 
 async function prepare(
