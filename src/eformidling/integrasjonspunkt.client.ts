@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { OutboundHttp } from '../http/outbound-http';
@@ -52,8 +54,16 @@ export interface SubscriptionRequest {
   filter?: string;
 }
 
+/**
+ * Pauses before the second and third try of an idempotent read answered 5xx. A forward try makes several IP
+ * calls in a row and fails whole on one error, then waits a doubling backoff of up to 5 min: at a 30 % 5xx rate
+ * most tries failed somewhere, and the unluckiest forsendelser waited for hours (test/faults, network-faults).
+ */
+const READ_RETRY_PAUSES_MS = [200, 1_000];
+
 /** The only code that knows the integrasjonspunkt's eFormidling 2 API. */
 export class IntegrasjonspunktClient {
+  private readonly logger = new Logger('Integrasjonspunkt');
   private readonly authorization?: string;
 
   constructor(
@@ -69,7 +79,9 @@ export class IntegrasjonspunktClient {
 
   async capabilities(orgnr: string, process?: string): Promise<Capabilities> {
     const query = process ? `?process=${encodeURIComponent(process)}` : '';
-    return this.json('capabilities', 'GET', `/api/capabilities/${orgnr}${query}`, capabilitiesSchema);
+    return this.read('capabilities', undefined, () =>
+      this.json('capabilities', 'GET', `/api/capabilities/${orgnr}${query}`, capabilitiesSchema),
+    );
   }
 
   async createMessage(sbd: StandardBusinessDocument): Promise<void> {
@@ -106,6 +118,10 @@ export class IntegrasjonspunktClient {
 
   /** True if the IP still holds the unsent out-message. */
   async hasOutMessage(messageId: string): Promise<boolean> {
+    return this.read('get-message', messageId, () => this.outMessageExists(messageId));
+  }
+
+  private async outMessageExists(messageId: string): Promise<boolean> {
     const response = await this.call('get-message', 'GET', `/api/messages/out/${messageId}`, { messageId });
     if (response.statusCode === 404) {
       await response.body.dump();
@@ -116,6 +132,10 @@ export class IntegrasjonspunktClient {
   }
 
   async conversationByMessageId(messageId: string): Promise<Conversation | null> {
+    return this.read('conversation', messageId, () => this.conversation(messageId));
+  }
+
+  private async conversation(messageId: string): Promise<Conversation | null> {
     const response = await this.call('conversation', 'GET', `/api/conversations/messageId/${messageId}`, { messageId });
     if (response.statusCode === 404) {
       await response.body.dump();
@@ -176,7 +196,9 @@ export class IntegrasjonspunktClient {
   }
 
   private async statusPage(path: string, messageId?: string): Promise<Page<MessageStatus>> {
-    const frame = await this.json('statuses', 'GET', path, pageFrameSchema, messageId);
+    const frame = await this.read('statuses', messageId, () =>
+      this.json('statuses', 'GET', path, pageFrameSchema, messageId),
+    );
     const page: Page<MessageStatus> = { content: [], rejected: [], last: frame.last, totalPages: frame.totalPages };
     for (const raw of frame.content) {
       const status = messageStatusSchema.safeParse(raw);
@@ -190,6 +212,32 @@ export class IntegrasjonspunktClient {
       }
     }
     return page;
+  }
+
+  /**
+   * An idempotent read, tried up to three times while the IP answers 5xx. Anything else (a 4xx, an unreadable
+   * 200, a network error, which already waited HTTP_TIMEOUT_MS) goes to the caller at once.
+   */
+  private async read<T>(operation: IpOperation, messageId: string | undefined, get: () => Promise<T>): Promise<T> {
+    for (let tried = 0; ; tried += 1) {
+      try {
+        return await get();
+      } catch (error) {
+        const status = error instanceof IpError ? error.context.status : undefined;
+        if (tried >= READ_RETRY_PAUSES_MS.length || status === undefined || status < 500) {
+          throw error;
+        }
+        this.logger.warn({
+          msg: 'integrasjonspunkt read failed; trying again',
+          peer: 'integrasjonspunkt',
+          operation,
+          messageId,
+          status,
+          error: (error as Error).message,
+        });
+        await sleep(READ_RETRY_PAUSES_MS[tried]);
+      }
+    }
   }
 
   private async json<T>(

@@ -302,7 +302,8 @@ const CASES: HostileCase[] = [
     name: 'capabilities: HTML 500 page',
     peer: 'integrasjonspunkt',
     operation: 'capabilities',
-    answer: () => answer(CAPABILITIES, { status: 500, contentType: 'text/html', body: HTML_PAGE }),
+    // The client tries an idempotent read answered 5xx three times before the job fails; two forwards share these.
+    answer: () => answer(CAPABILITIES, { status: 500, contentType: 'text/html', body: HTML_PAGE, times: 6 }),
     says: /500/,
     ids: { mottakId: true },
   },
