@@ -1,8 +1,8 @@
-import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import type { Job, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import { failureFields } from '../http/peer-error';
+import { workerHosts } from './worker-hosts';
 
 /**
  * One structured warning for every failed try of every queue's jobs: which job (queue, mottakId, messageIds,
@@ -17,12 +17,8 @@ export class JobFailureLogService implements OnApplicationBootstrap {
   constructor(private readonly discovery: DiscoveryService) {}
 
   onApplicationBootstrap(): void {
-    for (const wrapper of this.discovery.getProviders()) {
-      const host = wrapper.instance as unknown;
-      if (!(host instanceof WorkerHost)) {
-        continue;
-      }
-      const worker = host.worker as Worker;
+    for (const host of workerHosts(this.discovery)) {
+      const { worker } = host;
       worker.on('failed', (job: Job | undefined, error: Error) => {
         if (error.name === 'UnrecoverableError') {
           return;

@@ -1,8 +1,9 @@
-import { getQueueToken, WorkerHost } from '@nestjs/bullmq';
+import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { ALL_QUEUES } from './queue-names';
+import { workerHosts } from './worker-hosts';
 
 /**
  * Queues and workers emit 'error' while Redis is away (each reconnect attempt) and when a job they are finishing
@@ -24,11 +25,7 @@ export class QueueErrorLogService implements OnApplicationBootstrap {
       const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
       queue.on('error', (error: Error) => this.logger.warn({ msg: 'queue error', queue: name, error: error.message }));
     }
-    const hosts = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
-    for (const { worker } of hosts) {
+    for (const { worker } of workerHosts(this.discovery)) {
       worker.on('error', (error: Error) =>
         this.logger.warn({ msg: 'worker error', queue: worker.name, error: error.message }),
       );

@@ -1,6 +1,6 @@
-import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { workerHosts } from './worker-hosts';
 
 /** Below the chart's terminationGracePeriodSeconds (40 s), so Kubernetes never has to kill us. */
 export const DRAIN_TIMEOUT_MS = 25_000;
@@ -17,10 +17,7 @@ export class WorkerDrainService implements BeforeApplicationShutdown {
   constructor(private readonly discovery: DiscoveryService) {}
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
-    const hosts = this.discovery
-      .getProviders()
-      .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
+    const hosts = workerHosts(this.discovery);
     const workers = hosts.flatMap((host) => {
       try {
         return [host.worker];
