@@ -16,7 +16,7 @@ import { CapabilitiesCache } from './capabilities.cache';
 import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
 import { IpError } from './integrasjonspunkt.errors';
 import { PayloadChangedError, UploadTooLargeError } from './forward.errors';
-import { transfer } from './payload-transfer';
+import { transfer, type Measured } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
 import { uploadLimitFor } from './service-limits';
 
@@ -24,8 +24,6 @@ import { uploadLimitFor } from './service-limits';
 const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
 
 export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding';
-
-type Payload = { bytes: number; sha256: string };
 
 /**
  * DISCOVERED/FORWARDING → SENT for one attempt: capabilities → create → upload arkivmelding.xml → stream the
@@ -164,7 +162,7 @@ export class ForwardService {
    * Both files; a DuplicateFilenameException means an earlier try already uploaded that one. Returns the zip's
    * size and sha256 when this try uploaded it, to be recorded with the send request.
    */
-  private async upload(row: ForsendelseEntity, messageId: string, service: string): Promise<Payload | undefined> {
+  private async upload(row: ForsendelseEntity, messageId: string, service: string): Promise<Measured | undefined> {
     const limit = uploadLimitFor(service, this.config.efm.maxUploadBytes);
     const zipFilename = zipFilenameFor(row.mottakId);
     try {
@@ -187,7 +185,7 @@ export class ForwardService {
           }),
         );
       }
-      let payload: Payload | undefined;
+      let payload: Measured | undefined;
       await this.uploadOnce(messageId, async () => {
         const download = await this.brreg.download(row.mottakId);
         const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, maxBytes: limit, service };
@@ -204,7 +202,7 @@ export class ForwardService {
           // Every attempt must carry the same bytes (ARCHITECTURE.md): Brreg changed the forsendelse.
           throw new PayloadChangedError(row.sha256, measured.sha256);
         }
-        payload = { bytes: measured.bytes, sha256: measured.sha256 };
+        payload = measured;
         this.metrics.forwardBytes.observe(measured.bytes);
         this.logger.log({ msg: 'zip uploaded', mottakId: row.mottakId, messageId, ...measured });
       });
@@ -238,7 +236,7 @@ export class ForwardService {
     }
   }
 
-  private async send(row: ForsendelseEntity, messageId: string, payload?: Payload): Promise<ForwardOutcome> {
+  private async send(row: ForsendelseEntity, messageId: string, payload?: Measured): Promise<ForwardOutcome> {
     // Committed before the POST: if we die after it, the resumed forward will not send again.
     if (!(await this.forsendelser.markSendRequested(row.mottakId, row.attempt, payload))) {
       return this.markSent(row, 'send was requested by another try; never repeated', {});
