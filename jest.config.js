@@ -1,4 +1,4 @@
-// Nest 12, jose and uuid are pure ESM; jest on Node 20 cannot require(esm), so swc turns them into CJS
+// Nest 12, jose and uuid are pure ESM; jest's module loader cannot require(esm) for them, so swc turns them into CJS
 // (../shared/STACK.md, trap 1).
 const esm = [
   '@nestjs',

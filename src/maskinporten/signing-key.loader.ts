@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import type { MaskinportenKeyConfig } from '../config/app-config';
 import { ConfigError } from '../config/config.loader';
@@ -28,7 +28,7 @@ export function loadSigningKey(config: MaskinportenKeyConfig): SigningKey {
     case 'jwk':
       try {
         return {
-          key: createPrivateKey({ key: config.jwk as JsonWebKey, format: 'jwk' }),
+          key: createPrivateKey({ key: config.jwk, format: 'jwk' }),
           header: { kid: config.keyId },
         };
       } catch {
