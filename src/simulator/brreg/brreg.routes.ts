@@ -265,11 +265,17 @@ function stopEarly(res: Response, piece: Buffer, mode: TruncationMode): void {
     res.write(piece, () => socket?.resetAndDestroy());
     return;
   }
+  // The socket is ended only once the piece (and the headers before it) reached it: on Node 24 a socket ended
+  // while the response still holds them loses them, and the client sees "socket hang up" and no response.
+  const tearDown = (): void => {
+    socket?.end(() => socket.destroy());
+  };
   if (piece.length > 0) {
-    res.write(piece);
+    res.write(piece, tearDown);
+  } else {
+    res.flushHeaders();
+    setImmediate(tearDown);
   }
-  // end() flushes what was written (uncorking the socket), then the connection is torn down.
-  socket?.end(() => socket.destroy());
 }
 
 const CONFIRM_STATUS: Record<ConfirmOutcome, number> = {
