@@ -1,5 +1,5 @@
 // Nest 12, jose and uuid are pure ESM; jest's module loader cannot require(esm) for them, so swc turns them into CJS
-// (../shared/STACK.md, trap 1).
+// (docs/development.md, trap 1).
 const esm = [
   '@nestjs',
   'jose',

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Validates docker-compose.yml offline with `docker-compose config -q` (v1.29.2 from Debian apt; there is no
-# `docker compose` plugin here, see ../shared/STACK.md). Installs docker-compose only if it is missing and apt is
+# `docker compose` plugin here, see docs/development.md). Installs docker-compose only if it is missing and apt is
 # usable; otherwise prints a note and exits 0, so it never fails for want of the tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."

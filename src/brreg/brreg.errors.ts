@@ -1,7 +1,7 @@
 import type { PeerError } from '../http/peer-error';
 
 /**
- * Brreg mottak's answers, classified once (STYLE.md, "Clients"). The confirm use-case looks at `feilkode`
+ * Brreg mottak's answers, classified once (docs/development.md, "Clients"). The confirm use-case looks at `feilkode`
  * and `status` (ERROR-00005, 404) to decide whether to verify against /available.
  */
 export type BrregErrorKind = 'retryable' | 'permanent' | 'auth';

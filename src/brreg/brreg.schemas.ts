@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * One entry of GET /available. Older revisions add version, orgnr and dokumentId: accepted, never required;
- * unknown fields are ignored (spec/brreg-mottak.md).
+ * unknown fields are ignored (docs/peers/brreg-mottak.md).
  */
 export const availableItemSchema = z.object({
   mottakId: z.uuid({ error: 'mottakId is not a UUID' }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Every environment variable of ../shared/spec/configuration.md. Each is `.describe()`d: the README's
+ * Every environment variable of docs/configuration.md. Each is `.describe()`d: the README's
  * configuration table is generated from these descriptions. Variables in SECRET_VARIABLES also accept
  * `<NAME>_FILE` (resolved before this schema runs) and are never echoed in an error.
  */

@@ -39,7 +39,7 @@ export async function provisionPostgres(databaseUrl: string): Promise<Provisione
     user: 'postgres',
     password: 'postgres',
     persistent: false,
-    // As root, initdb must run as the postgres account (STACK.md).
+    // As root, initdb must run as the postgres account (docs/development.md, "Embedded Postgres").
     createPostgresUser: true,
     onLog: () => undefined,
   });

@@ -3,7 +3,7 @@ import { messageIdFor, systemIdFor } from '../forsendelse/forsendelse-ids';
 import { ARKIVMELDING_FILENAME, buildArkivmelding, titleFor, zipFilenameFor } from './arkivmelding.builder';
 
 /**
- * spec/arkivmelding.md §2, complete: each element's children in schema order; `1` required, `?` optional,
+ * docs/peers/arkivmelding.md §2, complete: each element's children in schema order; `1` required, `?` optional,
  * `*` repeatable. Derived types list the base type's elements first (XSD extension order).
  */
 const ORDER: Record<string, string[]> = {

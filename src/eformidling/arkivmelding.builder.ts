@@ -34,7 +34,7 @@ export function titleFor(input: Pick<ArkivmeldingInput, 'tjeneste' | 'oppdatert'
 /**
  * Noark 5 arkivmelding (eFormidling's variant of v3.1) for one forsendelse: one saksmappe, one journalpost,
  * one dokumentbeskrivelse whose dokumentobjekt names the zip. Element order and values follow
- * spec/arkivmelding.md §2–§3 exactly: base type's elements before the derived type's, enumerations verbatim.
+ * docs/peers/arkivmelding.md §2–§3 exactly: base type's elements before the derived type's, enumerations verbatim.
  */
 export function buildArkivmelding(input: ArkivmeldingInput): string {
   const now = osloDateTime(input.nowMs);

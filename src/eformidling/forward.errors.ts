@@ -16,7 +16,7 @@ export class UploadTooLargeError extends Error {
   }
 }
 
-/** Every attempt must carry the same bytes (ARCHITECTURE.md); Brreg served different ones for this mottakId. */
+/** Every attempt must carry the same bytes (docs/architecture.md); Brreg served different ones for this mottakId. */
 export class PayloadChangedError extends Error {
   constructor(
     readonly before: string,

@@ -28,7 +28,7 @@ export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding';
 /**
  * DISCOVERED/FORWARDING → SENT for one attempt: capabilities → create → upload arkivmelding.xml → stream the
  * zip → record the send request → send. A resumed forward first asks the IP what exists for its messageId and
- * never sends one attempt twice (ARCHITECTURE.md, "Idempotency": the IP's send is not idempotent).
+ * never sends one attempt twice (docs/architecture.md, "Idempotency and ids": the IP's send is not idempotent).
  */
 @Injectable()
 export class ForwardService {
@@ -199,7 +199,7 @@ export class ForwardService {
           });
         });
         if (row.sha256 && row.sha256 !== measured.sha256) {
-          // Every attempt must carry the same bytes (ARCHITECTURE.md): Brreg changed the forsendelse.
+          // Every attempt must carry the same bytes (docs/architecture.md): Brreg changed the forsendelse.
           throw new PayloadChangedError(row.sha256, measured.sha256);
         }
         payload = measured;

@@ -110,7 +110,7 @@ export class IntegrasjonspunktClient {
     await this.expectOk('upload', response, messageId);
   }
 
-  /** Not idempotent at the IP: the caller records the request before calling (ARCHITECTURE.md). */
+  /** Not idempotent at the IP: the caller records the request before calling (docs/architecture.md). */
   async send(messageId: string): Promise<void> {
     const response = await this.call('send', 'POST', `/api/messages/out/${messageId}`, { messageId });
     await this.expectOk('send', response, messageId);

@@ -1,6 +1,6 @@
 import type { PeerError } from '../http/peer-error';
 
-/** The integrasjonspunkt's answers, classified once (STYLE.md, "Clients"). */
+/** The integrasjonspunkt's answers, classified once (docs/development.md, "Clients"). */
 export type IpErrorKind = 'retryable' | 'permanent' | 'auth';
 export type IpOperation =
   | 'capabilities'

@@ -1,5 +1,5 @@
 /**
- * Norwegian local time with its offset (+01:00 or +02:00), as archives expect dates (spec/arkivmelding.md §5).
+ * Norwegian local time with its offset (+01:00 or +02:00), as archives expect dates (docs/peers/arkivmelding.md §5).
  * Intl knows the DST rules, so no time-zone library is needed.
  */
 const parts = new Intl.DateTimeFormat('en-GB', {

@@ -51,7 +51,7 @@ class Meter extends Transform {
 }
 
 /**
- * Streams a Brreg download into an upload, measuring it on the way (ARCHITECTURE.md, "Streaming"): memory
+ * Streams a Brreg download into an upload, measuring it on the way (docs/architecture.md, "Streaming"): memory
  * stays flat whatever the size. Without a Content-Length the bytes are spooled to SPOOL_DIR first, so the IP
  * still gets a Content-Length and can apply its size limit before reading the body.
  */

@@ -50,7 +50,7 @@ export interface StandardBusinessDocument {
 
 /**
  * The SBD of one attempt. The messageId is derived from (mottakId, attempt) and the conversationId from the
- * mottakId, so a resumed forward rebuilds the very same ids (ARCHITECTURE.md, "Idempotency").
+ * mottakId, so a resumed forward rebuilds the very same ids (docs/architecture.md, "Idempotency and ids").
  */
 export function buildSbd(input: SbdInput): StandardBusinessDocument {
   const messageId = messageIdFor(input.mottakId, input.attempt);

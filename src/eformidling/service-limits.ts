@@ -1,5 +1,5 @@
 /**
- * The IP's default per-service upload limits (spec/integrasjonspunkt.md: DPO 1 GB, DPF 1 GB, DPV 250 MB; the
+ * The IP's default per-service upload limits (docs/peers/integrasjonspunkt.md: DPO 1 GB, DPF 1 GB, DPV 250 MB; the
  * IP reads them as Spring data sizes, i.e. binary units). The IP checks Content-Length against them before it
  * reads the body and then closes the connection on a large body, so the client often sees a broken pipe
  * instead of the 400 MaxFileSizeExceededException. Checking first turns that into a clear, parked reason.

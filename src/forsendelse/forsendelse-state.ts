@@ -1,4 +1,4 @@
-/** The life of one forsendelse (ARCHITECTURE.md, "State machine"). */
+/** The life of one forsendelse (docs/architecture.md, "State machine"). */
 export const FORSENDELSE_STATES = ['DISCOVERED', 'FORWARDING', 'SENT', 'DELIVERED', 'CONFIRMED', 'FAILED'] as const;
 export type ForsendelseState = (typeof FORSENDELSE_STATES)[number];
 

@@ -12,7 +12,7 @@ import { ForsendelseRepository } from './forsendelse.repository';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         ...databaseOptions(config.database.url, config.database.migrate),
-        // Fail at once rather than Nest's 10 × 3 s: a missing database should stop start-up clearly (STACK.md, trap 10).
+        // Fail at once rather than Nest's 10 × 3 s: a missing database should stop start-up clearly (docs/development.md, trap 10).
         retryAttempts: 0,
       }),
       dataSourceFactory: (options) => {

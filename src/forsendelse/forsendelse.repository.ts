@@ -85,7 +85,7 @@ const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
 /**
  * The only code that touches the forsendelse tables. A transition is one conditional UPDATE
  * (`WHERE state = $expected`) plus its event, in one transaction: a worker that loses a race changes
- * nothing, which is what makes duplicate jobs harmless (ARCHITECTURE.md). Each is written as one statement
+ * nothing, which is what makes duplicate jobs harmless (docs/architecture.md). Each is written as one statement
  * (the UPDATE in a data-modifying CTE, the event inserted from its RETURNING rows): a single statement is a
  * transaction of its own, so a transition costs one round trip instead of BEGIN, UPDATE, INSERT, COMMIT.
  */

@@ -2,7 +2,7 @@ import type { PeerError } from '../http/peer-error';
 
 /**
  * Maskinporten's answers, classified once. Only 5xx and network failures are worth retrying; a 400 is a
- * configuration error (wrong client, key, certificate or scope) that no retry will fix (spec/maskinporten.md).
+ * configuration error (wrong client, key, certificate or scope) that no retry will fix (docs/peers/maskinporten.md).
  */
 export type MaskinportenErrorKind = 'retryable' | 'configuration';
 

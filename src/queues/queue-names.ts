@@ -1,4 +1,4 @@
-/** Every queue of ARCHITECTURE.md, in one place. BullMQ forbids ':' in names and job ids. */
+/** Every queue of docs/architecture.md, in one place. BullMQ forbids ':' in names and job ids. */
 export enum QueueName {
   BrregPoll = 'brreg-poll',
   Forward = 'forward',

@@ -1,6 +1,6 @@
 import type { RedisOptions } from 'bullmq';
 
-/** REDIS_URL → ioredis options. `maxRetriesPerRequest: null` is what BullMQ workers require (STACK.md, trap 8). */
+/** REDIS_URL → ioredis options. `maxRetriesPerRequest: null` is what BullMQ workers require (docs/development.md, trap 8). */
 export function redisOptionsFromUrl(redisUrl: string): RedisOptions {
   const url = new URL(redisUrl);
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;

@@ -6,7 +6,7 @@ import { redisOptionsFromUrl } from './redis-options';
 
 /**
  * Redis holds the queues: with eviction on, BullMQ loses jobs silently; without persistence a restart loses
- * them. Postgres plus reconcile repair both (ARCHITECTURE.md), but ops should know: warned at start-up.
+ * them. Postgres plus reconcile repair both (docs/architecture.md), but ops should know: warned at start-up.
  */
 @Injectable()
 export class RedisSettingsCheck implements OnApplicationBootstrap {

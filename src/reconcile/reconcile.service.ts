@@ -17,7 +17,7 @@ export interface ReconcileResult {
 }
 
 /**
- * Postgres is the truth, Redis is disposable (ARCHITECTURE.md): rows that sat too long in a state that waits
+ * Postgres is the truth, Redis is disposable (docs/architecture.md): rows that sat too long in a state that waits
  * on our own work get that work enqueued again. Enqueueing is idempotent (deterministic job ids), so a job
  * that is merely slow is not doubled, while one that ended as failed is replaced. SENT rows wait on the IP:
  * overdue ones are re-read, never re-sent.

@@ -26,7 +26,7 @@ export interface TrackResult {
 }
 
 /**
- * Reads statuses from the IP with the configured strategy (spec/integrasjonspunkt.md, "Ways to follow
+ * Reads statuses from the IP with the configured strategy (docs/peers/integrasjonspunkt.md, "Ways to follow
  * statuses") and hands each to the StatusApplier.
  */
 @Injectable()

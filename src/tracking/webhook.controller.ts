@@ -13,7 +13,7 @@ const eventSchema = z.object({
 });
 
 /**
- * The IP may announce a status before it has committed it (spec/integrasjonspunkt.md): a second re-read this
+ * The IP may announce a status before it has committed it (docs/peers/integrasjonspunkt.md): a second re-read this
  * much later catches that case, while the first, at once, keeps LEVERT → confirm under a second.
  */
 const RECHECK_DELAY_MS = 1_000;

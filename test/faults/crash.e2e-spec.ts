@@ -20,7 +20,7 @@ const SEED = process.env.FAULTS_SEED ? Number(process.env.FAULTS_SEED) : Math.fl
 const HIT_TIMEOUT_MS = 180_000;
 const SETTLE_TIMEOUT_MS = FULL ? 1_200_000 : 300_000;
 
-/** The step boundaries of ARCHITECTURE.md's flow where a kill -9 lands. */
+/** The step boundaries of docs/architecture.md's flow where a kill -9 lands. */
 const KILL_POINTS = [
   'download started',
   'after create',

@@ -7,7 +7,7 @@ import { envSchema, FILE_VARIABLES, SECRET_VARIABLES } from '../../src/config/co
 import { aValidEnv } from '../support/test-config';
 
 /**
- * Hostile configuration: every environment variable of the schema (spec/configuration.md) gets an invalid value,
+ * Hostile configuration: every environment variable of the schema (docs/configuration.md) gets an invalid value,
  * and start-up must refuse it with a message that names the variable and says what is wrong — never with the
  * value of a secret. The table is keyed by the schema's own variables, so a new variable without a case here
  * does not compile.

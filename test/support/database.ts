@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
-/** The server the tests use; CI makes sure it answers (STACK.md). */
+/** The server the tests use; CI makes sure it answers (docs/development.md). */
 const SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 export interface TestDatabase {

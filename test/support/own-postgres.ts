@@ -25,7 +25,7 @@ export interface OwnPostgres {
   cleanup(): Promise<void>;
 }
 
-/** Debian's layout (STACK.md): the newest installed major version, unless PG_BIN names a folder. */
+/** Debian's layout (docs/development.md): the newest installed major version, unless PG_BIN names a folder. */
 function binDir(): string {
   if (process.env.PG_BIN) {
     return process.env.PG_BIN;
@@ -38,7 +38,7 @@ function binDir(): string {
   return join(root, versions[0], 'bin');
 }
 
-/** initdb and postgres refuse to run as root (STACK.md): as root, they run as the postgres account. */
+/** initdb and postgres refuse to run as root (docs/development.md): as root, they run as the postgres account. */
 function asServerUser(binary: string, args: string[]): [string, string[]] {
   return userInfo().uid === 0 ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
 }

@@ -27,7 +27,7 @@ export interface ForsendelsePlan {
   tjeneste: string;
   tjenestehandling: string;
   meldingsReferanse: string;
-  /** Example (a) in spec/henvendelse.md carries xsi:schemaLocation, example (b) does not; both occur. */
+  /** Example (a) in docs/peers/henvendelse.md carries xsi:schemaLocation, example (b) does not; both occur. */
   schemaLocation: boolean;
   innhold: { format: string; text: string };
   attachments: AttachmentPlan[];
@@ -103,7 +103,7 @@ function draw(random: SeededRandom): Draws {
 
 const KVITTERINGER = {
   ok: { status: 'OK', tekst: 'Mottatt til behandling', kode: 201 },
-  // Texts and codes from pybrreg's samples (spec/henvendelse.md §3).
+  // Texts and codes from pybrreg's samples (docs/peers/henvendelse.md §3).
   envelope: {
     status: 'Rejected',
     tekst: "Feil ved validering av konvolutt: cvc-elt.1: Cannot find the declaration of element 'ns1:Melding'.",

@@ -1,7 +1,7 @@
 import { buildHenvendelseXml, henvendelseXmlSize } from './henvendelse-xml.builder';
 import type { ForsendelsePlan } from './forsendelse.plan';
 
-// The two example documents of spec/henvendelse.md §4, which pass xmllint against Brreg's XSD.
+// The two example documents of docs/peers/henvendelse.md §4, which pass xmllint against Brreg's XSD.
 const EXAMPLE_A = `<?xml version="1.0" encoding="UTF-8"?>
 <Melding xmlns="http://schema.brreg.no/postmottak/henvendelse" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="3c9e1d52-8a47-4f0b-b6d2-7e15a0c4f981" tjeneste="brpostmottak" tjenestehandling="svarmelding" versjon="4.0" xsi:schemaLocation="http://schema.brreg.no/postmottak/henvendelse melding_4.0.xsd">
   <Mottaker id="311000012" idType="Organisasjonsnummer"/>

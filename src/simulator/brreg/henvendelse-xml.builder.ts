@@ -1,6 +1,6 @@
 import type { ForsendelsePlan } from './forsendelse.plan';
 
-/** The entry name Brreg's documentation gives the metadata file (sic; spec/henvendelse.md §1). */
+/** The entry name Brreg's documentation gives the metadata file (sic; docs/peers/henvendelse.md §1). */
 export const HENVENDELSE_FILE_NAME = 'hendvendelse.xml';
 export const HENVENDELSE_NAMESPACE = 'http://schema.brreg.no/postmottak/henvendelse';
 export const BRREG_ORGNR = '974760673';
@@ -16,7 +16,7 @@ function escapeAttribute(value: string): string {
 
 /**
  * `hendvendelse.xml` for a forsendelse: henvendelse v4.0 `Melding` with the default namespace and the children in the
- * schema's order (Mottaker, Avsender, Referanse, Innhold, Vedlegg), laid out like spec/henvendelse.md §4.
+ * schema's order (Mottaker, Avsender, Referanse, Innhold, Vedlegg), laid out like docs/peers/henvendelse.md §4.
  * `sjekksums[i]` is attachment i's MD5 (upper-case hex) or undefined where the plan leaves it out; any 32-character
  * placeholder gives the same length, which is how the size is known before the MD5s are.
  */

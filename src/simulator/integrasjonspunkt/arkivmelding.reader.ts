@@ -5,7 +5,7 @@ export const ARKIVMELDING_FILE = 'arkivmelding.xml';
 const AM = 'http://www.arkivverket.no/standarder/noark5/arkivmelding';
 const XSI_TYPE = '{http://www.w3.org/2001/XMLSchema-instance}type';
 
-/** What the IP takes from an uploaded arkivmelding.xml (spec/arkivmelding.md §4). */
+/** What the IP takes from an uploaded arkivmelding.xml (docs/peers/arkivmelding.md §4). */
 export interface ArkivmeldingInfo {
   /** The first journalpost's `offentligTittel`: becomes the conversation's messageTitle (null if absent). */
   offentligTittel?: string;

@@ -13,7 +13,7 @@ export interface PublishedJwk {
   use: 'sig';
 }
 
-/** The claims of a Maskinporten access token (spec/maskinporten.md, "The token request"). */
+/** The claims of a Maskinporten access token (docs/peers/maskinporten.md, "The token request"). */
 export interface AccessTokenClaims extends JWTPayload {
   iss: string;
   client_id: string;

@@ -8,7 +8,7 @@ import { TokenRequestError } from './maskinporten.errors';
 export const GRANT_ALGORITHMS = ['RS256', 'RS384', 'RS512'] as const;
 type GrantAlgorithm = (typeof GRANT_ALGORITHMS)[number];
 
-/** Maskinporten's limits on the grant's times (spec/maskinporten.md, "Claims"). */
+/** Maskinporten's limits on the grant's times (docs/peers/maskinporten.md, "Claims"). */
 export const MAX_GRANT_LIFETIME_SECONDS = 120;
 export const MAX_IAT_SKEW_SECONDS = 10;
 

@@ -1,7 +1,7 @@
 /** The OAuth `error` values Maskinporten answers a refused token request with (RFC 6749 §5.2). */
 export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'invalid_scope' | 'unsupported_grant_type';
 
-/** Maskinporten's own error codes (spec/maskinporten.md, "Errors"). */
+/** Maskinporten's own error codes (docs/peers/maskinporten.md, "Errors"). */
 export type MpCode =
   | 'MP-011'
   | 'MP-012'

@@ -50,7 +50,7 @@ export interface TestKeys {
   pkcs12Password: string;
   /** Absolute paths. */
   files: Record<TestKeyFile, string>;
-  /** The bridge's variables per mode (spec/configuration.md names), file paths absolute. */
+  /** The bridge's variables per mode (docs/configuration.md names), file paths absolute. */
   env: Record<KeysMode, Record<string, string>>;
 }
 
