@@ -131,5 +131,5 @@ if ! diff -u "$CHART/README.md" "$out/README.md" >"$out/readme.diff"; then
   echo "    npx $README_GENERATOR -v $CHART/values.yaml -r $CHART/README.md" >&2
   exit 1
 fi
-echo "  ✓ $(grep -c '^| `' "$CHART/README.md") parameters in $CHART/README.md, up to date"
+echo "  ✓ $(sed -n '/^## Parameters/,$p' "$CHART/README.md" | grep -c '^| `') parameters in $CHART/README.md, up to date"
 echo "helm chart OK"
