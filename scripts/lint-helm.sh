@@ -72,6 +72,10 @@ expect_rejected "terminationGracePeriodSeconds" --set terminationGracePeriodSeco
 expect_rejected "secrets[./]env[./]DATABASE_URL" --set secrets.env.DATABASE_URL=mysql://x
 expect_rejected "service[./]ports[./]http" --set service.ports.http=http
 expect_rejected "grafanaDashboard[./]enabled" --set grafanaDashboard.enabled=yes
+expect_rejected "retentionDays" --set retentionDays=-1
+expect_rejected "dashboard[./]readOnly" --set dashboard.readOnly=yes
+expect_rejected "containerPorts[./]management" --set containerPorts.management=70000
+expect_rejected "prometheusRule[./]rules[./]queueBacklog[./]window" --set metrics.prometheusRule.rules.queueBacklog.window=half-an-hour
 
 echo "== required values: rendering without them fails naming each one"
 expect_required() {
