@@ -44,8 +44,11 @@ trap 'rm -rf "$out"' EXIT
 "$HELM" template bridge "$CHART" --namespace integrasjon -f "$CHART/ci/default-values.yaml" \
   --set metrics.prometheusRule.enabled=true --show-only templates/prometheusrule.yaml >"$out/rendered.yaml"
 node scripts/extract-rules.mjs "$out/rendered.yaml" >"$out/brreg-efm-bridge.rules.yaml"
-echo "== promtool check rules"
+echo "== promtool check rules (default thresholds; full values: own selector, labels, runbook_url)"
 "$PROMTOOL" check rules "$out/brreg-efm-bridge.rules.yaml"
+"$HELM" template bridge "$CHART" --namespace integrasjon -f "$CHART/ci/full-values.yaml" \
+  --show-only templates/prometheusrule.yaml | node scripts/extract-rules.mjs >"$out/full.rules.yaml"
+"$PROMTOOL" check rules "$out/full.rules.yaml"
 
 # Every alert of the chart has a test that expects it to fire.
 alerts=$(grep -oP '^\s+- alert: \K\S+' "$out/brreg-efm-bridge.rules.yaml" | sort -u)
