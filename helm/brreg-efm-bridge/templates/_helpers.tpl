@@ -97,12 +97,14 @@ Name of the ServiceAccount the application pods use.
 {{- end }}
 
 {{/*
-The image reference: [registry/]repository(@digest|:tag), tag defaulting to the appVersion.
+The image reference: [registry/]repository(@digest|:tag), tag defaulting to the appVersion; global.imageRegistry
+wins over image.registry (as in Bitnami's charts).
 */}}
 {{- define "brreg-efm-bridge.image" -}}
 {{- $repo := .Values.image.repository }}
-{{- if .Values.image.registry }}
-{{- $repo = printf "%s/%s" .Values.image.registry .Values.image.repository }}
+{{- $registry := default .Values.image.registry ((.Values.global | default dict).imageRegistry) }}
+{{- if $registry }}
+{{- $repo = printf "%s/%s" $registry .Values.image.repository }}
 {{- end }}
 {{- if .Values.image.digest }}
 {{- printf "%s@%s" $repo .Values.image.digest }}
@@ -112,7 +114,7 @@ The image reference: [registry/]repository(@digest|:tag), tag defaulting to the 
 {{- end }}
 
 {{- define "brreg-efm-bridge.imagePullSecrets" -}}
-{{- with .Values.image.pullSecrets -}}
+{{- with concat (((.Values.global | default dict).imagePullSecrets) | default list) .Values.image.pullSecrets | uniq -}}
 imagePullSecrets:
 {{- range . }}
   - name: {{ . | quote }}
@@ -143,30 +145,170 @@ The Secret the secret environment variables come from (existing or the chart's).
 {{- default (include "brreg-efm-bridge.fullname" .) .Values.secrets.existingSecret }}
 {{- end }}
 
-{{/* The variables that come from the Secret as env (secretKeyRef). */}}
+{{/* The variables that come from secrets.* as env (secretKeyRef). */}}
 {{- define "brreg-efm-bridge.secretEnvNames" -}}
 DATABASE_URL REDIS_URL MASKINPORTEN_PKCS12_PASSWORD EFM_PASSWORD EFM_WEBHOOK_SECRET ADMIN_PASSWORD
 {{- end }}
 
 {{/*
-env entries for the secret variables. With an existing Secret every variable is referenced as optional
-(a key it lacks leaves the variable unset); with the chart's Secret only the non-empty ones are.
-Usage: include "brreg-efm-bridge.secretEnv" (dict "ctx" . "only" (list "DATABASE_URL") "secretName" "x")
+The key of a variable in secrets.* ("" when it is not there): with secrets.existingSecret the mapped key,
+else the variable's own name when secrets.env has a value.
 */}}
+{{- define "brreg-efm-bridge.secretKeyOf" -}}
+{{- $ctx := .ctx }}
+{{- if $ctx.Values.secrets.existingSecret }}
+{{- get (default dict $ctx.Values.secrets.existingSecretKeys) .name }}
+{{- else if get $ctx.Values.secrets.env .name }}
+{{- .name }}
+{{- end }}
+{{- end }}
+
+{{/*
+env entries for DATABASE_URL: from database.existingSecret (the URL key, or the password key with the URL
+assembled from database.* and PGPASSWORD/PGUSER), else from secrets.* (the chart's Secret, or secretName when
+given: the migration hook's own Secret). Never optional: a missing key must stop the pod, not let the
+application fall back to its localhost default.
+*/}}
+{{- define "brreg-efm-bridge.databaseEnv" -}}
+{{- $ctx := .ctx }}
+{{- $db := $ctx.Values.database }}
+{{- if $db.existingSecret }}
+{{- if $db.existingSecretUriKey }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $db.existingSecret | quote }}
+      key: {{ $db.existingSecretUriKey | quote }}
+{{- else }}
+{{- if $db.existingSecretUserKey }}
+- name: PGUSER
+  valueFrom:
+    secretKeyRef:
+      name: {{ $db.existingSecret | quote }}
+      key: {{ $db.existingSecretUserKey | quote }}
+{{- end }}
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $db.existingSecret | quote }}
+      key: {{ $db.existingSecretPasswordKey | quote }}
+- name: DATABASE_URL
+  value: {{ printf "postgres://%s%s:%s/%s%s" (ternary "" (printf "%s@" (urlquery $db.user)) (not (empty $db.existingSecretUserKey))) $db.host (include "brreg-efm-bridge.envString" $db.port) (urlquery $db.name) (ternary (printf "?%s" $db.urlParameters) "" (not (empty $db.urlParameters))) | quote }}
+{{- end }}
+{{- else }}
+{{- $key := include "brreg-efm-bridge.secretKeyOf" (dict "ctx" $ctx "name" "DATABASE_URL") }}
+{{- if $key }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "brreg-efm-bridge.secretName" $ctx) .secretName | quote }}
+      key: {{ $key | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+env entries for REDIS_URL: from redis.existingSecret (the URL key, or the password key put into a URL by
+Kubernetes' $(VAR) expansion), else from secrets.*.
+*/}}
+{{- define "brreg-efm-bridge.redisEnv" -}}
+{{- $ctx := .ctx }}
+{{- $r := $ctx.Values.redis }}
+{{- if $r.existingSecret }}
+{{- if $r.existingSecretUriKey }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $r.existingSecret | quote }}
+      key: {{ $r.existingSecretUriKey | quote }}
+{{- else }}
+- name: BRIDGE_REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $r.existingSecret | quote }}
+      key: {{ $r.existingSecretPasswordKey | quote }}
+- name: REDIS_URL
+  value: {{ printf "%s://:$(BRIDGE_REDIS_PASSWORD)@%s:%s/%s" (ternary "rediss" "redis" $r.tls) $r.host (include "brreg-efm-bridge.envString" $r.port) (include "brreg-efm-bridge.envString" $r.db) | quote }}
+{{- end }}
+{{- else }}
+{{- $key := include "brreg-efm-bridge.secretKeyOf" (dict "ctx" $ctx "name" "REDIS_URL") }}
+{{- if $key }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "brreg-efm-bridge.secretName" $ctx | quote }}
+      key: {{ $key | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* env entries of the application: DATABASE_URL, REDIS_URL and the passwords. */}}
 {{- define "brreg-efm-bridge.secretEnv" -}}
 {{- $ctx := .ctx }}
-{{- $names := default (splitList " " (include "brreg-efm-bridge.secretEnvNames" $ctx)) .only }}
-{{- $secretName := default (include "brreg-efm-bridge.secretName" $ctx) .secretName }}
-{{- range $names }}
-{{- if or $ctx.Values.secrets.existingSecret (get $ctx.Values.secrets.env .) }}
+{{- include "brreg-efm-bridge.databaseEnv" (dict "ctx" $ctx) }}
+{{- include "brreg-efm-bridge.redisEnv" (dict "ctx" $ctx) }}
+{{- range (list "MASKINPORTEN_PKCS12_PASSWORD" "EFM_PASSWORD" "EFM_WEBHOOK_SECRET" "ADMIN_PASSWORD") }}
+{{- $key := include "brreg-efm-bridge.secretKeyOf" (dict "ctx" $ctx "name" .) }}
+{{- if $key }}
 - name: {{ . }}
   valueFrom:
     secretKeyRef:
-      name: {{ $secretName | quote }}
-      key: {{ . }}
-      optional: {{ not (empty $ctx.Values.secrets.existingSecret) }}
+      name: {{ include "brreg-efm-bridge.secretName" $ctx | quote }}
+      key: {{ $key | quote }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+Fails the render naming every required value that is missing (as Bitnami's charts do), so a bad install stops at
+`helm install`/`template` rather than in a crash-looping pod or a hook later.
+*/}}
+{{- define "brreg-efm-bridge.validateValues" -}}
+{{- $v := .Values }}
+{{- $missing := list }}
+{{- if not $v.config.MASKINPORTEN_CLIENT_ID }}
+{{- $missing = append $missing "config.MASKINPORTEN_CLIENT_ID (the integration's client id in Maskinporten)" }}
+{{- end }}
+{{- if not $v.config.EFM_SENDER_ORGNR }}
+{{- $missing = append $missing "config.EFM_SENDER_ORGNR (our 9-digit organisation number)" }}
+{{- end }}
+{{- if $v.database.existingSecret }}
+{{- if not (or $v.database.existingSecretUriKey $v.database.existingSecretPasswordKey) }}
+{{- $missing = append $missing "database.existingSecretUriKey or database.existingSecretPasswordKey (which key of database.existingSecret holds the URL or the password)" }}
+{{- else if and (not $v.database.existingSecretUriKey) (not $v.database.host) }}
+{{- $missing = append $missing "database.host (with database.existingSecretPasswordKey the URL is assembled from database.*)" }}
+{{- end }}
+{{- else if not (include "brreg-efm-bridge.secretKeyOf" (dict "ctx" . "name" "DATABASE_URL")) }}
+{{- $missing = append $missing "secrets.env.DATABASE_URL, database.existingSecret or secrets.existingSecret with secrets.existingSecretKeys.DATABASE_URL (where DATABASE_URL comes from)" }}
+{{- end }}
+{{- if $v.redis.existingSecret }}
+{{- if not (or $v.redis.existingSecretUriKey $v.redis.existingSecretPasswordKey) }}
+{{- $missing = append $missing "redis.existingSecretUriKey or redis.existingSecretPasswordKey (which key of redis.existingSecret holds the URL or the password)" }}
+{{- else if and (not $v.redis.existingSecretUriKey) (not $v.redis.host) }}
+{{- $missing = append $missing "redis.host (with redis.existingSecretPasswordKey the URL is assembled from redis.*)" }}
+{{- end }}
+{{- else if not (include "brreg-efm-bridge.secretKeyOf" (dict "ctx" . "name" "REDIS_URL")) }}
+{{- $missing = append $missing "secrets.env.REDIS_URL, redis.existingSecret or secrets.existingSecret with secrets.existingSecretKeys.REDIS_URL (where REDIS_URL comes from)" }}
+{{- end }}
+{{- $extraKeys := false }}
+{{- range $v.extraEnvVars }}{{ if hasPrefix "MASKINPORTEN_" (toString .name) }}{{ $extraKeys = true }}{{ end }}{{ end }}
+{{- if not (or (fromYamlArray (include "brreg-efm-bridge.keyFiles" .)) $extraKeys $v.extraEnvVarsSecret) }}
+{{- $missing = append $missing "keyMaterial.privateKey/certificate/pkcs12/jwk or keyMaterial.existingSecret with keyMaterial.existingSecretKeys (the Maskinporten key; or MASKINPORTEN_* through extraEnvVars/extraEnvVarsSecret)" }}
+{{- end }}
+{{- if and $v.config.EFM_WEBHOOK_BASE_URL (not (include "brreg-efm-bridge.secretKeyOf" (dict "ctx" . "name" "EFM_WEBHOOK_SECRET"))) }}
+{{- $missing = append $missing "secrets.env.EFM_WEBHOOK_SECRET or secrets.existingSecretKeys.EFM_WEBHOOK_SECRET (required with config.EFM_WEBHOOK_BASE_URL)" }}
+{{- end }}
+{{- if and $v.config.ADMIN_USERNAME (not (include "brreg-efm-bridge.secretKeyOf" (dict "ctx" . "name" "ADMIN_PASSWORD"))) }}
+{{- $missing = append $missing "secrets.env.ADMIN_PASSWORD or secrets.existingSecretKeys.ADMIN_PASSWORD (required with config.ADMIN_USERNAME)" }}
+{{- end }}
+{{- if $missing }}
+{{- fail (printf "\n\nbrreg-efm-bridge: required values are missing:\n  - %s\n" (join "\n  - " $missing)) }}
+{{- end }}
+{{- end }}
+
+{{/* The port name /metrics, /admin and /queues are served on. */}}
+{{- define "brreg-efm-bridge.managementPortName" -}}
+{{- ternary "management" "http" (not (empty .Values.containerPorts.management)) }}
 {{- end }}
 
 {{/*
@@ -224,4 +366,22 @@ httpGet:
   path: {{ .path }}
   port: http
 {{ toYaml (omit .probe "enabled") }}
+{{- end }}
+
+{{/*
+An alert's labels and the start of its annotations (the runbook); the caller adds summary and description at
+the same indentation. Usage: include "brreg-efm-bridge.ruleMeta" (dict "ctx" $ "alert" "Name" "severity" "warning")
+*/}}
+{{- define "brreg-efm-bridge.ruleMeta" -}}
+{{- $pr := .ctx.Values.metrics.prometheusRule }}
+labels:
+  severity: {{ .severity | quote }}
+  {{- with $pr.additionalRuleLabels }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+annotations:
+  runbook: {{ printf "README.md, \"Alerts and runbook\", %s (#%s)" .alert (lower .alert) | quote }}
+  {{- with $pr.runbookUrl }}
+  runbook_url: {{ printf "%s#%s" . (lower $.alert) | quote }}
+  {{- end }}
 {{- end }}
