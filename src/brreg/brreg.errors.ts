@@ -58,8 +58,8 @@ export function kindOfStatus(status: number): BrregErrorKind {
 
 /**
  * What a failed call says about the connection to Brreg, and what an operator should check. Brreg's own error
- * JSON on a 404 (an unknown or already confirmed forsendelse) is a normal answer: Brreg was reached as
- * configured. A 404 without it is Spring's default page: the path does not exist, so the base URL is wrong.
+ * JSON on a 404 (an unknown or already confirmed forsendelse) and ERROR-00005 (a concurrent confirm) are normal
+ * answers the flow acts on: Brreg was reached as configured. A 404 without it is Spring's default page: the path does not exist, so the base URL is wrong.
  */
 export function brregOutcome(error: BrregError): { outcome: PeerOutcome; advice?: string } {
   const { status, feilkode } = error.context;
@@ -68,7 +68,7 @@ export function brregOutcome(error: BrregError): { outcome: PeerOutcome; advice?
     outcome = error.cause === undefined ? 'bad_response' : outcomeOfNetworkError(error.cause);
   } else if (status >= 200 && status < 300) {
     outcome = 'bad_response';
-  } else if (status === 404 && feilkode !== undefined) {
+  } else if ((status === 404 && feilkode !== undefined) || error.isConcurrentConfirm) {
     outcome = 'ok';
   } else {
     outcome = outcomeOfStatus(status);
