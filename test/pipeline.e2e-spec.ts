@@ -121,10 +121,18 @@ describe('the bridge end to end, against the three simulators, real Postgres and
     const grants = await control<{ outcome: string }[]>(sims.maskinporten.url, '/grants');
     expect(grants.filter((g) => g.outcome === 'issued').length).toBeGreaterThanOrEqual(2);
 
-    // The metrics tell the same story.
-    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
-    expect(metrics).toContain(`bridge_forsendelser{state="CONFIRMED"} ${all.length - 1}`);
+    // The metrics tell the same story, once the background collector (every 5 s) has read the settled table.
+    const metrics = await eventually(
+      async () => {
+        const text = await (await fetch(`${bridge.url}/metrics`)).text();
+        return text.includes(`bridge_forsendelser{state="CONFIRMED"} ${all.length - 1}`) ? text : undefined;
+      },
+      15_000,
+      'the collector to read the settled table',
+    );
     expect(metrics).toContain('bridge_forsendelser{state="FAILED"} 1');
+    expect(metrics).toContain('bridge_oldest_unconfirmed_age_seconds{state="DELIVERED"} 0');
+    expect(metrics).toContain('bridge_peer_last_outcome{peer="brreg",outcome="ok"} 1');
     expect(metrics).toMatch(/bridge_transitions_total\{from="DELIVERED",to="CONFIRMED"\} \d+/);
     expect(metrics).toMatch(
       /bridge_external_call_duration_seconds_count\{peer="brreg",operation="download",outcome="2xx"\} \d+/,

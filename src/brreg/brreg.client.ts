@@ -5,7 +5,8 @@ import type { OutboundHttp } from '../http/outbound-http';
 import type { Metrics } from '../ops/metrics';
 import { describeNetworkError, mediaType, readBodyLimited, snippet } from '../http/read-body';
 import type { MaskinportenTokenProvider } from '../maskinporten/maskinporten-token.provider';
-import { BrregError, kindOfStatus, type BrregOperation } from './brreg.errors';
+import type { PeerOutcomeRecorder } from '../http/peer-outcome';
+import { BrregError, brregOutcome, kindOfStatus, type BrregOperation } from './brreg.errors';
 import { availableItemSchema, errorBodySchema, type AvailableItem } from './brreg.schemas';
 import { ZipEndCheck } from './zip-end.check';
 
@@ -50,11 +51,16 @@ export class BrregClient {
     private readonly baseUrl: string,
     private readonly tokens: MaskinportenTokenProvider,
     private readonly metrics?: Metrics,
+    private readonly outcomes?: PeerOutcomeRecorder,
   ) {}
 
   async available(filter: AvailableFilter = {}): Promise<AvailableResult> {
     const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as [string, string][]);
     const url = `${this.baseUrl}/available${query.size > 0 ? `?${query.toString()}` : ''}`;
+    return this.observed('available', url, () => this.list(url));
+  }
+
+  private async list(url: string): Promise<AvailableResult> {
     const response = await this.send('available', 'GET', url);
     if (response.statusCode !== 200) {
       throw await this.errorFrom('available', response);
@@ -86,6 +92,10 @@ export class BrregClient {
    */
   async download(mottakId: string): Promise<Download> {
     const url = `${this.baseUrl}/download?mottakId=${encodeURIComponent(mottakId)}`;
+    return this.observed('download', url, () => this.startDownload(url, mottakId));
+  }
+
+  private async startDownload(url: string, mottakId: string): Promise<Download> {
     const response = await this.send('download', 'GET', url, mottakId);
     if (response.statusCode !== 200) {
       throw await this.errorFrom('download', response, mottakId);
@@ -112,11 +122,39 @@ export class BrregClient {
 
   async confirm(mottakId: string): Promise<void> {
     const url = `${this.baseUrl}/confirm?mottakId=${encodeURIComponent(mottakId)}`;
-    const response = await this.send('confirm', 'PUT', url, mottakId);
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw await this.errorFrom('confirm', response, mottakId);
+    await this.observed('confirm', url, async () => {
+      const response = await this.send('confirm', 'PUT', url, mottakId);
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        throw await this.errorFrom('confirm', response, mottakId);
+      }
+      await response.body.dump();
+    });
+  }
+
+  /**
+   * Reports how the call ended (readiness, `bridge_peer_last_outcome`): the one place where this client's
+   * outcomes are recorded. A Maskinporten error never reached Brreg, so it says nothing about Brreg.
+   */
+  private async observed<T>(operation: BrregOperation, url: string, work: () => Promise<T>): Promise<T> {
+    const path = new URL(url).pathname;
+    try {
+      const result = await work();
+      this.outcomes?.record({ peer: 'brreg', operation, path, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      if (error instanceof BrregError) {
+        const { status } = error.context;
+        this.outcomes?.record({
+          peer: 'brreg',
+          operation,
+          path,
+          status,
+          detail: error.message,
+          ...brregOutcome(error),
+        });
+      }
+      throw error;
     }
-    await response.body.dump();
   }
 
   /** Sends with the cached token; on 401 `invalid_token` drops it, fetches a new one and repeats once. */

@@ -4,6 +4,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { ForsendelseModule } from '../forsendelse/forsendelse.module';
 import { OutboundHttp } from '../http/outbound-http';
 import { Metrics } from '../ops/metrics';
+import { SharedHealth } from '../ops/shared-health';
 import { MaskinportenModule } from '../maskinporten/maskinporten.module';
 import { MaskinportenTokenProvider } from '../maskinporten/maskinporten-token.provider';
 import { BrregClient } from './brreg.client';
@@ -16,9 +17,14 @@ import { PollService } from './poll.service';
   providers: [
     {
       provide: BrregClient,
-      inject: [OutboundHttp, APP_CONFIG, MaskinportenTokenProvider, Metrics],
-      useFactory: (http: OutboundHttp, config: AppConfig, tokens: MaskinportenTokenProvider, metrics: Metrics) =>
-        new BrregClient(http, config.brreg.baseUrl, tokens, metrics),
+      inject: [OutboundHttp, APP_CONFIG, MaskinportenTokenProvider, Metrics, SharedHealth],
+      useFactory: (
+        http: OutboundHttp,
+        config: AppConfig,
+        tokens: MaskinportenTokenProvider,
+        metrics: Metrics,
+        health: SharedHealth,
+      ) => new BrregClient(http, config.brreg.baseUrl, tokens, metrics, health),
     },
     PollHealth,
     PollService,

@@ -1,17 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { SharedHealth } from '../ops/shared-health';
 
-/** When a poll last reached Brreg, for readiness ("the last Brreg poll reached Brreg within a bound"). */
+/**
+ * When a poll last reached Brreg. Only one replica runs each poll, so the time is handed to the shared health,
+ * where every replica's readiness body and metrics read it.
+ */
 @Injectable()
 export class PollHealth {
   lastSuccessAtMs?: number;
-  lastError?: string;
+
+  constructor(@Optional() private readonly shared?: SharedHealth) {}
 
   succeeded(atMs: number): void {
     this.lastSuccessAtMs = atMs;
-    this.lastError = undefined;
-  }
-
-  failed(reason: string): void {
-    this.lastError = reason;
+    this.shared?.pollSucceeded(atMs);
   }
 }

@@ -35,13 +35,8 @@ export class PollService {
   ) {}
 
   async poll(): Promise<PollResult> {
-    let listing;
-    try {
-      listing = await this.brreg.available({ tjeneste: this.config.brreg.tjeneste });
-    } catch (error) {
-      this.health.failed(error instanceof Error ? error.message : String(error));
-      throw error;
-    }
+    // A failure is the client's to report (its outcome, in the shared health) and the job's to log.
+    const listing = await this.brreg.available({ tjeneste: this.config.brreg.tjeneste });
     this.health.succeeded(this.clock.now());
     for (const rejected of listing.rejected) {
       this.reportOnce(`invalid:${String(rejected.mottakId)}:${rejected.reason}`, () =>

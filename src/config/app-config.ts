@@ -17,6 +17,8 @@ export type StatusStrategy = 'feed' | 'per-message' | 'queue';
 export interface AppConfig {
   port: number;
   logLevel: LogLevel;
+  /** From GIT_COMMIT, for bridge_build_info. */
+  commit?: string;
   database: { url: string; migrate: boolean };
   redis: { url: string; queuePrefix: string };
   maskinporten: {

@@ -125,6 +125,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
   return {
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
+    commit: env.GIT_COMMIT,
     database: { url: env.DATABASE_URL, migrate: env.DATABASE_MIGRATE },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     maskinporten: {

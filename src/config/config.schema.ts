@@ -43,6 +43,7 @@ const basicUser = optionalString.pipe(
 export const envSchema = z.object({
   PORT: positiveInt(1, 65535).default(3000).describe('HTTP port (health, metrics, dashboard, admin, webhook)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('fatal…trace'),
+  GIT_COMMIT: optionalString.describe('the commit of this build, shown in bridge_build_info (default: unknown)'),
 
   DATABASE_URL: url(['postgres', 'postgresql'])
     .default('postgres://postgres@127.0.0.1:5432/bridge')

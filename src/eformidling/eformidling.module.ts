@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { ForsendelseModule } from '../forsendelse/forsendelse.module';
 import { OutboundHttp } from '../http/outbound-http';
 import { Metrics } from '../ops/metrics';
+import { SharedHealth } from '../ops/shared-health';
 import { CapabilitiesCache } from './capabilities.cache';
 import { ForwardProcessor } from './forward.processor';
 import { ForwardService } from './forward.service';
@@ -16,9 +17,9 @@ import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
   providers: [
     {
       provide: IntegrasjonspunktClient,
-      inject: [OutboundHttp, APP_CONFIG, Metrics],
-      useFactory: (http: OutboundHttp, config: AppConfig, metrics: Metrics) =>
-        new IntegrasjonspunktClient(http, config.efm.baseUrl, config.efm.basicAuth, metrics),
+      inject: [OutboundHttp, APP_CONFIG, Metrics, SharedHealth],
+      useFactory: (http: OutboundHttp, config: AppConfig, metrics: Metrics, health: SharedHealth) =>
+        new IntegrasjonspunktClient(http, config.efm.baseUrl, config.efm.basicAuth, metrics, health),
     },
     {
       provide: CapabilitiesCache,

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { OutboundHttp } from '../http/outbound-http';
 import type { Metrics } from '../ops/metrics';
 import { describeNetworkError, mediaType, readBodyLimited, snippet } from '../http/read-body';
-import { IpError, kindOfStatus, type IpOperation } from './integrasjonspunkt.errors';
+import type { PeerOutcomeRecorder } from '../http/peer-outcome';
+import { IpError, ipOutcome, kindOfStatus, type IpOperation } from './integrasjonspunkt.errors';
 import {
   capabilitiesSchema,
   conversationSchema,
@@ -65,12 +66,15 @@ const READ_RETRY_PAUSES_MS = [200, 1_000];
 export class IntegrasjonspunktClient {
   private readonly logger = new Logger('Integrasjonspunkt');
   private readonly authorization?: string;
+  /** The path each operation last requested, for the words of its outcome ("404 at /api/…"). */
+  private readonly lastPaths = new Map<IpOperation, string>();
 
   constructor(
     private readonly http: OutboundHttp,
     private readonly baseUrl: string,
     basicAuth?: { username: string; password: string },
     private readonly metrics?: Metrics,
+    private readonly outcomes?: PeerOutcomeRecorder,
   ) {
     if (basicAuth) {
       this.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`;
@@ -78,47 +82,57 @@ export class IntegrasjonspunktClient {
   }
 
   async capabilities(orgnr: string, process?: string): Promise<Capabilities> {
-    const query = process ? `?process=${encodeURIComponent(process)}` : '';
-    return this.read('capabilities', undefined, () =>
-      this.json('capabilities', 'GET', `/api/capabilities/${orgnr}${query}`, capabilitiesSchema),
-    );
+    return this.observed('capabilities', async () => {
+      const query = process ? `?process=${encodeURIComponent(process)}` : '';
+      return this.read('capabilities', undefined, () =>
+        this.json('capabilities', 'GET', `/api/capabilities/${orgnr}${query}`, capabilitiesSchema),
+      );
+    });
   }
 
   async createMessage(sbd: StandardBusinessDocument): Promise<void> {
-    const messageId = sbd.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
-    const response = await this.call('create', 'POST', '/api/messages/out', {
-      messageId,
-      body: JSON.stringify(sbd),
-      headers: { 'content-type': 'application/json' },
+    return this.observed('create', async () => {
+      const messageId = sbd.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
+      const response = await this.call('create', 'POST', '/api/messages/out', {
+        messageId,
+        body: JSON.stringify(sbd),
+        headers: { 'content-type': 'application/json' },
+      });
+      await this.expectOk('create', response, messageId);
     });
-    await this.expectOk('create', response, messageId);
   }
 
   async upload(messageId: string, file: UploadFile): Promise<void> {
-    const headers: Record<string, string> = {
-      'content-type': file.contentType,
-      'content-disposition': `attachment; name="${quoted(file.title)}"; filename="${quoted(file.filename)}"`,
-    };
-    if (file.contentLength !== null) {
-      headers['content-length'] = String(file.contentLength);
-    }
-    const response = await this.call('upload', 'PUT', `/api/messages/out/${messageId}`, {
-      messageId,
-      body: file.body,
-      headers,
+    return this.observed('upload', async () => {
+      const headers: Record<string, string> = {
+        'content-type': file.contentType,
+        'content-disposition': `attachment; name="${quoted(file.title)}"; filename="${quoted(file.filename)}"`,
+      };
+      if (file.contentLength !== null) {
+        headers['content-length'] = String(file.contentLength);
+      }
+      const response = await this.call('upload', 'PUT', `/api/messages/out/${messageId}`, {
+        messageId,
+        body: file.body,
+        headers,
+      });
+      await this.expectOk('upload', response, messageId);
     });
-    await this.expectOk('upload', response, messageId);
   }
 
   /** Not idempotent at the IP: the caller records the request before calling (docs/architecture.md). */
   async send(messageId: string): Promise<void> {
-    const response = await this.call('send', 'POST', `/api/messages/out/${messageId}`, { messageId });
-    await this.expectOk('send', response, messageId);
+    return this.observed('send', async () => {
+      const response = await this.call('send', 'POST', `/api/messages/out/${messageId}`, { messageId });
+      await this.expectOk('send', response, messageId);
+    });
   }
 
   /** True if the IP still holds the unsent out-message. */
   async hasOutMessage(messageId: string): Promise<boolean> {
-    return this.read('get-message', messageId, () => this.outMessageExists(messageId));
+    return this.observed('get-message', async () => {
+      return this.read('get-message', messageId, () => this.outMessageExists(messageId));
+    });
   }
 
   private async outMessageExists(messageId: string): Promise<boolean> {
@@ -132,7 +146,9 @@ export class IntegrasjonspunktClient {
   }
 
   async conversationByMessageId(messageId: string): Promise<Conversation | null> {
-    return this.read('conversation', messageId, () => this.conversation(messageId));
+    return this.observed('conversation', async () => {
+      return this.read('conversation', messageId, () => this.conversation(messageId));
+    });
   }
 
   private async conversation(messageId: string): Promise<Conversation | null> {
@@ -145,53 +161,65 @@ export class IntegrasjonspunktClient {
   }
 
   async statuses(query: StatusQuery): Promise<Page<MessageStatus>> {
-    const params = new URLSearchParams({ sort: 'id,asc' });
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined) {
-        params.set(key, String(value));
+    return this.observed('statuses', async () => {
+      const params = new URLSearchParams({ sort: 'id,asc' });
+      for (const [key, value] of Object.entries(query)) {
+        if (value !== undefined) {
+          params.set(key, String(value));
+        }
       }
-    }
-    // URLSearchParams writes '+' as %2B, which the IP needs (a raw '+' reads as a space and gives 400).
-    return this.statusPage(`/api/statuses?${params.toString()}`);
+      // URLSearchParams writes '+' as %2B, which the IP needs (a raw '+' reads as a space and gives 400).
+      return this.statusPage(`/api/statuses?${params.toString()}`);
+    });
   }
 
   async statusesOfMessage(messageId: string, page = 0, size = 100): Promise<Page<MessageStatus>> {
-    return this.statusPage(`/api/statuses/${encodeURIComponent(messageId)}?page=${page}&size=${size}`, messageId);
+    return this.observed('statuses', async () => {
+      return this.statusPage(`/api/statuses/${encodeURIComponent(messageId)}?page=${page}&size=${size}`, messageId);
+    });
   }
 
   /** The next queued status, or null (204). An unreadable one comes back with its id, so it can be removed. */
   async peekStatus(): Promise<QueuedStatus | null> {
-    const response = await this.call('status-queue', 'GET', '/api/statuses/peek', {});
-    if (response.statusCode === 204) {
-      await response.body.dump();
-      return null;
-    }
-    const raw = await this.parse('status-queue', response, z.object({ id: z.number().int() }).loose());
-    const status = messageStatusSchema.safeParse(raw);
-    return status.success
-      ? { id: raw.id, status: status.data }
-      : { id: raw.id, rejected: { raw, reason: status.error.issues[0]?.message ?? 'invalid' } };
+    return this.observed('status-queue', async () => {
+      const response = await this.call('status-queue', 'GET', '/api/statuses/peek', {});
+      if (response.statusCode === 204) {
+        await response.body.dump();
+        return null;
+      }
+      const raw = await this.parse('status-queue', response, z.object({ id: z.number().int() }).loose());
+      const status = messageStatusSchema.safeParse(raw);
+      return status.success
+        ? { id: raw.id, status: status.data }
+        : { id: raw.id, rejected: { raw, reason: status.error.issues[0]?.message ?? 'invalid' } };
+    });
   }
 
   async deleteStatus(id: number): Promise<void> {
-    const response = await this.call('status-queue', 'DELETE', `/api/statuses/${id}`, {});
-    await this.expectOk('status-queue', response);
+    return this.observed('status-queue', async () => {
+      const response = await this.call('status-queue', 'DELETE', `/api/statuses/${id}`, {});
+      await this.expectOk('status-queue', response);
+    });
   }
 
   async createSubscription(subscription: SubscriptionRequest): Promise<number> {
-    const response = await this.call('subscriptions', 'POST', '/api/subscriptions', {
-      body: JSON.stringify(subscription),
-      headers: { 'content-type': 'application/json' },
+    return this.observed('subscriptions', async () => {
+      const response = await this.call('subscriptions', 'POST', '/api/subscriptions', {
+        body: JSON.stringify(subscription),
+        headers: { 'content-type': 'application/json' },
+      });
+      return (await this.parse('subscriptions', response, subscriptionSchema)).id;
     });
-    return (await this.parse('subscriptions', response, subscriptionSchema)).id;
   }
 
   /** The IP's subscriptions (first page of up to 2000: a bridge keeps one). */
   async listSubscriptions(): Promise<{ id: number; name?: string; pushEndpoint?: string }[]> {
-    const frame = await this.json('subscriptions', 'GET', '/api/subscriptions?size=2000', pageFrameSchema);
-    return frame.content.flatMap((raw) => {
-      const parsed = subscriptionSchema.safeParse(raw);
-      return parsed.success ? [parsed.data] : [];
+    return this.observed('subscriptions', async () => {
+      const frame = await this.json('subscriptions', 'GET', '/api/subscriptions?size=2000', pageFrameSchema);
+      return frame.content.flatMap((raw) => {
+        const parsed = subscriptionSchema.safeParse(raw);
+        return parsed.success ? [parsed.data] : [];
+      });
     });
   }
 
@@ -212,6 +240,35 @@ export class IntegrasjonspunktClient {
       }
     }
     return page;
+  }
+
+  /**
+   * Reports how a call ended (readiness, `bridge_peer_last_outcome`): the one place where this client's outcomes
+   * are recorded, after the reads' own tries.
+   */
+  private async observed<T>(operation: IpOperation, work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work();
+      this.outcomes?.record({
+        peer: 'integrasjonspunkt',
+        operation,
+        path: this.lastPaths.get(operation),
+        outcome: 'ok',
+      });
+      return result;
+    } catch (error) {
+      if (error instanceof IpError) {
+        this.outcomes?.record({
+          peer: 'integrasjonspunkt',
+          operation,
+          path: this.lastPaths.get(operation),
+          status: error.context.status,
+          detail: error.message,
+          ...ipOutcome(error),
+        });
+      }
+      throw error;
+    }
   }
 
   /**
@@ -265,6 +322,7 @@ export class IntegrasjonspunktClient {
     if (this.authorization) {
       headers.authorization = this.authorization;
     }
+    this.lastPaths.set(operation, URL.parse(`${this.baseUrl}${path}`)?.pathname ?? path);
     const done = this.metrics?.startCall('integrasjonspunkt', operation);
     try {
       const response = await request(`${this.baseUrl}${path}`, {

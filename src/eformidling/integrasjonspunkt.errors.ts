@@ -1,4 +1,5 @@
 import type { PeerError } from '../http/peer-error';
+import { outcomeOfNetworkError, outcomeOfStatus, type PeerOutcome } from '../http/peer-outcome';
 
 /** The integrasjonspunkt's answers, classified once (docs/development.md, "Clients"). */
 export type IpErrorKind = 'retryable' | 'permanent' | 'auth';
@@ -53,3 +54,39 @@ export function kindOfStatus(status: number): IpErrorKind {
   }
   return 'permanent';
 }
+
+/** Exceptions the forward flow expects and acts on (a retry finds its own message or file already there). */
+const EXPECTED_EXCEPTIONS = new Set(['MessageAlreadyExistsException', 'DuplicateFilenameException']);
+
+/**
+ * What a failed call says about the connection to the IP, and what an operator should check. The IP's own error
+ * JSON on a 404 (an unknown message or conversation) or an exception the flow expects is a normal answer: the IP
+ * was reached as configured. A 404 without it means the path does not exist there: the base URL is wrong.
+ */
+export function ipOutcome(error: IpError): { outcome: PeerOutcome; advice?: string } {
+  const { status, exception } = error.context;
+  let outcome: PeerOutcome;
+  if (status === undefined) {
+    outcome = error.cause === undefined ? 'bad_response' : outcomeOfNetworkError(error.cause);
+  } else if (status >= 200 && status < 300) {
+    outcome = 'bad_response';
+  } else if (exception !== undefined && (status === 404 || EXPECTED_EXCEPTIONS.has(exception))) {
+    outcome = 'ok';
+  } else {
+    outcome = outcomeOfStatus(status);
+  }
+  return { outcome, advice: IP_ADVICE[outcome] };
+}
+
+const IP_ADVICE: Partial<Record<PeerOutcome, string>> = {
+  auth: 'check EFM_USERNAME/EFM_PASSWORD',
+  not_found: "check EFM_BASE_URL (the integrasjonspunkt's root, without /api)",
+  unreachable: 'check EFM_BASE_URL, that the integrasjonspunkt runs, and egress (NetworkPolicy) or HTTP_PROXY',
+  timeout: 'no answer within HTTP_TIMEOUT_MS: is the integrasjonspunkt overloaded? the bridge retries',
+  server_error: "the integrasjonspunkt's own trouble (see its log); the bridge retries",
+  rate_limited: 'the integrasjonspunkt asks us to slow down: lower FORWARD_CONCURRENCY',
+  bad_response: "the answer is not the integrasjonspunkt's API (a proxy or login page in between?): check EFM_BASE_URL",
+  refused:
+    'the integrasjonspunkt refused the message: check EFM_RECEIVER_ORGNR, EFM_MESSAGE_TYPE and EFM_PROCESS against ' +
+    "the receiver's capabilities",
+};

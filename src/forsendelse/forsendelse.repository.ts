@@ -8,6 +8,9 @@ import { canTransition, IllegalTransitionError, type ForsendelseState } from './
 import { ForsendelseEntity } from './forsendelse.entity';
 import { Metrics } from '../ops/metrics';
 
+/** Up to this many rows (Postgres's estimate), the metrics count CONFIRMED exactly. */
+const EXACT_CONFIRMED_COUNT_UP_TO = 100_000;
+
 export interface DiscoveredItem {
   mottakId: string;
   oppdatert: string | null;
@@ -372,6 +375,54 @@ export class ForsendelseRepository {
       query.andWhere(`f.failure_reason ILIKE :pattern`, { pattern: `%${reasonContains.replace(/[\\%_]/g, '\\$&')}%` });
     }
     return query.getMany();
+  }
+
+  /**
+   * The figures of the metrics collector, without reading the whole table: the in-flight states through
+   * forsendelse_in_flight_idx (with the creation time of their oldest row), FAILED through forsendelse_failed_idx,
+   * and CONFIRMED — the bulk — exactly only while the table is small, else Postgres's own estimate.
+   */
+  async figures(): Promise<{
+    counts: Record<ForsendelseState, number>;
+    oldestCreatedMs: Partial<Record<ForsendelseState, number>>;
+    confirmedEstimated: boolean;
+  }> {
+    const counts: Record<ForsendelseState, number> = {
+      DISCOVERED: 0,
+      FORWARDING: 0,
+      SENT: 0,
+      DELIVERED: 0,
+      CONFIRMED: 0,
+      FAILED: 0,
+    };
+    const oldestCreatedMs: Partial<Record<ForsendelseState, number>> = {};
+    const inFlight = await this.dataSource.query<{ state: ForsendelseState; n: number; oldest: number }[]>(
+      `SELECT state, count(*)::int AS n, (extract(epoch FROM min(created_at)) * 1000)::float8 AS oldest
+         FROM forsendelse WHERE state IN ('DISCOVERED', 'FORWARDING', 'SENT', 'DELIVERED') GROUP BY state`,
+    );
+    for (const row of inFlight) {
+      counts[row.state] = row.n;
+      oldestCreatedMs[row.state] = row.oldest;
+    }
+    const [failed] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM forsendelse WHERE state = 'FAILED'`,
+    );
+    counts.FAILED = failed.n;
+    const [estimate] = await this.dataSource.query<{ rows: number }[]>(
+      `SELECT reltuples::float8 AS rows FROM pg_class WHERE oid = 'forsendelse'::regclass`,
+    );
+    // -1: never analysed (a new table). Below the bound a count is cheap; above it, an estimate is what we can afford.
+    const confirmedEstimated = estimate.rows > EXACT_CONFIRMED_COUNT_UP_TO;
+    if (confirmedEstimated) {
+      const others = Object.values(counts).reduce((sum, n) => sum + n, 0);
+      counts.CONFIRMED = Math.max(0, Math.round(estimate.rows) - others);
+    } else {
+      const [confirmed] = await this.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM forsendelse WHERE state = 'CONFIRMED'`,
+      );
+      counts.CONFIRMED = confirmed.n;
+    }
+    return { counts, oldestCreatedMs, confirmedEstimated };
   }
 
   async countByState(): Promise<Record<ForsendelseState, number>> {

@@ -32,6 +32,8 @@ export class MaskinportenTokenProvider {
   constructor(
     private readonly client: MaskinportenClient,
     private readonly clock: Clock,
+    /** Told the expiry of each new token (the shared health: replicas fetch their own tokens). */
+    private readonly onToken?: (expiresAtMs: number) => void,
   ) {}
 
   async getToken(): Promise<string> {
@@ -77,6 +79,7 @@ export class MaskinportenTokenProvider {
       // from when we asked, so the time the request took is already spent.
       const marginMs = Math.max(Math.min(lifetimeMs / 4, 30_000), Math.min(5_000, lifetimeMs / 2));
       this.cached = { value: response.access_token, refreshAtMs: startedAt + lifetimeMs - marginMs };
+      this.onToken?.(startedAt + lifetimeMs);
       this.configurationError = undefined;
       this.lastRetryableError = undefined;
       this.logger.log({ msg: 'token fetched', expiresIn: response.expires_in, scope: response.scope });

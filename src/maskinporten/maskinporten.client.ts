@@ -5,7 +5,8 @@ import type { OutboundHttp } from '../http/outbound-http';
 import type { Metrics } from '../ops/metrics';
 import { describeNetworkError, readBodyLimited } from '../http/read-body';
 import { buildGrant } from './grant.builder';
-import { isRetryableStatus, MaskinportenError } from './maskinporten.errors';
+import type { PeerOutcomeRecorder } from '../http/peer-outcome';
+import { isRetryableStatus, MaskinportenError, maskinportenOutcome } from './maskinporten.errors';
 import type { SigningKey } from './signing-key.loader';
 import { metadataSchema, tokenErrorSchema, tokenResponseSchema, type TokenResponse } from './token-response.schema';
 
@@ -21,16 +22,40 @@ interface Endpoints {
 /** The only code that knows Maskinporten's URLs and answers. */
 export class MaskinportenClient {
   private endpoints?: Endpoints;
+  /** The path of the last request (metadata or token): where a 404 was answered. One grant is in flight at most. */
+  private lastPath?: string;
 
   constructor(
     private readonly http: OutboundHttp,
     private readonly config: AppConfig['maskinporten'],
     private readonly signingKey: SigningKey,
     private readonly metrics?: Metrics,
+    private readonly outcomes?: PeerOutcomeRecorder,
   ) {}
 
   /** One token request with a freshly signed grant. Throws MaskinportenError. */
   async requestToken(nowMs: number): Promise<TokenResponse> {
+    try {
+      const response = await this.grant(nowMs);
+      this.outcomes?.record({ peer: 'maskinporten', operation: 'token', path: this.lastPath, outcome: 'ok' });
+      return response;
+    } catch (error) {
+      // The one place where this client's outcomes are recorded (readiness, `bridge_peer_last_outcome`).
+      if (error instanceof MaskinportenError) {
+        this.outcomes?.record({
+          peer: 'maskinporten',
+          operation: error.context.operation ?? 'token',
+          path: this.lastPath,
+          status: error.context.status,
+          detail: error.message,
+          ...maskinportenOutcome(error),
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async grant(nowMs: number): Promise<TokenResponse> {
     const { issuer, tokenUrl } = await this.resolveEndpoints();
     const assertion = await buildGrant(this.signingKey, {
       issuer,
@@ -81,6 +106,7 @@ export class MaskinportenClient {
   ): Promise<{ status: number; json: unknown; text: string }> {
     let response: Awaited<ReturnType<typeof request>>;
     const operation = method === 'POST' ? 'token' : 'metadata';
+    this.lastPath = URL.parse(url)?.pathname;
     const done = this.metrics?.startCall('maskinporten', operation);
     try {
       response = await request(url, {

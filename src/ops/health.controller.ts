@@ -13,7 +13,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** 200 when every check passes, else 503; the body names each failing check and why. */
+  /**
+   * 200 while Postgres and Redis answer, else 503 naming the failing check and why. `info` tells how the peers
+   * fare (shared across replicas), without bearing on the status.
+   */
   @Get('ready')
   async ready(@Res({ passthrough: true }) res: Response): Promise<Readiness & { status: 'ok' | 'unavailable' }> {
     const readiness = await this.readiness.check();

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ownVersion } from '../http/user-agent';
 
 export type Peer = 'maskinporten' | 'brreg' | 'integrasjonspunkt';
 
@@ -81,8 +82,70 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'bridge_' });
+  readonly buildInfo = new Gauge({
+    name: 'bridge_build_info',
+    help: 'Always 1: the version (package.json), commit (env GIT_COMMIT, else "unknown") and Node.js of this process',
+    labelNames: ['version', 'commit', 'node'] as const,
+    registers: [this.registry],
+  });
+
+  // The series below come from the background collector (metrics.collector.ts): last-known while a source is away.
+
+  readonly collectorLastSuccess = new Gauge({
+    name: 'bridge_collector_last_success_timestamp_seconds',
+    help: 'When the background collector last read the database, the queues and the shared health (0: never)',
+    registers: [this.registry],
+  });
+
+  readonly brregLastPollSuccess = new Gauge({
+    name: 'bridge_brreg_last_poll_success_timestamp_seconds',
+    help: 'When a poll of any replica last listed Brreg successfully (0: not since the shared record began)',
+    registers: [this.registry],
+  });
+
+  readonly tokenExpiry = new Gauge({
+    name: 'bridge_maskinporten_token_expiry_timestamp_seconds',
+    help: 'When the newest Maskinporten token of any replica expires (0: none fetched)',
+    registers: [this.registry],
+  });
+
+  readonly peerLastOutcome = new Gauge({
+    name: 'bridge_peer_last_outcome',
+    help: "1 for the outcome of the peer's last call (any replica), 0 for the others",
+    labelNames: ['peer', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly peerLastSuccess = new Gauge({
+    name: 'bridge_peer_last_success_timestamp_seconds',
+    help: 'When a call to the peer last succeeded (any replica; 0: not since the shared record began)',
+    labelNames: ['peer'] as const,
+    registers: [this.registry],
+  });
+
+  /** Creation time (ms) of the oldest row per non-final state, as the collector last read it; none: no row. */
+  readonly oldestInFlightMs = new Map<string, number | undefined>();
+
+  readonly oldestUnconfirmedAge = new Gauge({
+    name: 'bridge_oldest_unconfirmed_age_seconds',
+    help: 'Age (since discovery) of the oldest forsendelse per non-final state; 0 when the state is empty',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    // Computed at each scrape from the collector's last reading, so the age keeps growing while a source is away.
+    collect: () => {
+      const now = Date.now();
+      for (const [state, oldest] of this.oldestInFlightMs) {
+        this.oldestUnconfirmedAge.set({ state }, oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000));
+      }
+    },
+  });
+
+  /** `commit`: GIT_COMMIT of the build, when the deployment sets it. */
+  constructor(commit?: string) {
+    // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …): dashboards and alerts made for
+    // any Node.js service work unchanged.
+    collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version: ownVersion(), commit: commit ?? 'unknown', node: process.version }, 1);
   }
 
   /** Starts timing one HTTP call; the returned function ends it with the status (or 'network' when none came). */

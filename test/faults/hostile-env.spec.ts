@@ -37,6 +37,7 @@ const SECRET = 'hostile-secret-value-4711';
 const CASES: Record<Variable, Invalid | FreeText> = {
   PORT: { env: { PORT: 'eighty' }, says: NOT_A_NUMBER },
   LOG_LEVEL: { env: { LOG_LEVEL: 'verbose' }, says: NOT_AN_OPTION },
+  GIT_COMMIT: { freeText: 'any text a build names its commit with; it is only shown as a metric label' },
   DATABASE_URL: { env: { DATABASE_URL: 'mysql://db/bridge' }, says: NOT_A_URL },
   DATABASE_MIGRATE: { env: { DATABASE_MIGRATE: 'maybe' }, says: /must be true or false/ },
   REDIS_URL: { env: { REDIS_URL: 'localhost:6379' }, says: NOT_A_URL },
