@@ -9,7 +9,9 @@ COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24.22.3-bookworm-slim
-ENV NODE_ENV=production
+# bridge_build_info{commit}: `docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) .`
+ARG GIT_COMMIT=unknown
+ENV NODE_ENV=production GIT_COMMIT=$GIT_COMMIT
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -395,7 +395,9 @@ if (envSchemaPath) {
       }
     }
   }
-  const missing = variables.filter((v) => !set.has(v) && !set.has(`${v}_FILE`));
+  // Baked into the image at build time (Dockerfile `ARG GIT_COMMIT`), not a deployment's choice.
+  const setByImage = new Set(['GIT_COMMIT']);
+  const missing = variables.filter((v) => !set.has(v) && !set.has(`${v}_FILE`) && !setByImage.has(v));
   if (missing.length > 0) {
     problems.push(`not set by the rendered chart (no values key reaches them?): ${missing.join(', ')}`);
   } else {
