@@ -16,6 +16,8 @@ export type StatusStrategy = 'feed' | 'per-message' | 'queue';
 
 export interface AppConfig {
   port: number;
+  /** When set, /metrics, /queues and /admin are served on this port only; PORT keeps the webhook and /health. */
+  managementPort?: number;
   logLevel: LogLevel;
   database: { url: string; migrate: boolean };
   redis: { url: string; queuePrefix: string };
@@ -49,5 +51,7 @@ export interface AppConfig {
   reconcile: { intervalMs: number; staleMs: number };
   /** Absent: the dashboard and admin routes are off, not open. */
   admin?: { username: string; password: string };
+  /** bull-board without its retry/promote/clean/remove buttons. */
+  dashboard: { readOnly: boolean };
   http: { timeoutMs: number; httpsProxy?: string; httpProxy?: string; noProxy?: string };
 }

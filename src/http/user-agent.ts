@@ -9,7 +9,8 @@ export function userAgent(): string {
   return `brreg-efm-bridge/${ownVersion()} (${process.platform}; node ${process.versions.node})`;
 }
 
-function ownVersion(): string {
+/** Our package.json's version (also on every log line and in build_info). */
+export function ownVersion(): string {
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, 'package.json');
