@@ -24,7 +24,14 @@ export interface OwnRedis {
 
 const START_TIMEOUT_MS = 10_000;
 
-export async function startOwnRedis(): Promise<OwnRedis> {
+export interface OwnRedisOptions {
+  /** `maxmemory` (e.g. '2mb'): a Redis under memory pressure. Default: none. */
+  maxmemory?: string;
+  /** `maxmemory-policy`; default noeviction, as the bridge asks for. */
+  maxmemoryPolicy?: 'noeviction' | 'allkeys-lru' | 'volatile-lru';
+}
+
+export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bridge-own-redis-'));
   const url = `redis://127.0.0.1:${port}`;
@@ -43,7 +50,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
         '--appendonly',
         'no',
         '--maxmemory-policy',
-        'noeviction',
+        options.maxmemoryPolicy ?? 'noeviction',
+        ...(options.maxmemory === undefined ? [] : ['--maxmemory', options.maxmemory]),
         '--dir',
         dir,
         '--logfile',
