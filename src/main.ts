@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadConfig } from './config/config.loader';
-import { logStartupFailure } from './ops/startup-failure';
+import { prepareManagementPort } from './ops/management-port';
+import { logStartupFailure, StartupError } from './ops/startup-failure';
 
 async function bootstrap(): Promise<void> {
   // Validate before Nest opens anything, so a bad variable stops start-up with its name.
@@ -18,12 +19,20 @@ async function bootstrap(): Promise<void> {
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  await app.listen(config.port);
+  const startManagement = prepareManagementPort(app, config);
+  await app.listen(config.port).catch((error: unknown) => {
+    throw listenFailure('PORT', error);
+  });
+  const management = await startManagement?.().catch((error: unknown) => {
+    throw listenFailure('MANAGEMENT_PORT', error);
+  });
   // Not enableShutdownHooks(): Nest re-raises the signal after closing, so the process would end with 143.
   // A clean drain ends with 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       app.get(Logger).log({ msg: 'shutting down', signal });
+      management?.close();
+      management?.closeIdleConnections();
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -33,6 +42,14 @@ async function bootstrap(): Promise<void> {
       );
     });
   }
+}
+
+function listenFailure(variable: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    return new StartupError(variable, `cannot listen (${code})`, { cause: error });
+  }
+  return error;
 }
 
 bootstrap().catch((error: unknown) => {
