@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { BuiltBridge } from './support/bridge-process';
 import { createTestDatabase, freePort } from './support/bridge-harness';
@@ -93,6 +94,29 @@ describe('a start-up that cannot work', () => {
     expect(run.output).not.toContain('Retrying');
     // No 10 × 3 s retry loop (loading the modules takes seconds of CPU on a busy machine, hence the slack).
     expect(run.tookMs).toBeLessThan(25_000);
+  }, 90_000);
+
+  it('says MANAGEMENT_PORT when that port is taken', async () => {
+    const taken = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => taken.listen(port, resolve));
+    try {
+      const run = await runUntilExit({
+        DATABASE_URL: db.url,
+        QUEUE_PREFIX: `p${randomBytes(4).toString('hex')}`,
+        MANAGEMENT_PORT: String(port),
+      });
+      expect(run.code).toBe(1);
+      expect(fatalLines(run)).toEqual([
+        expect.objectContaining({
+          msg: 'start-up failed',
+          variable: 'MANAGEMENT_PORT',
+          cause: 'cannot listen (EADDRINUSE)',
+        }),
+      ]);
+    } finally {
+      taken.close();
+    }
   }, 90_000);
 
   describe('with a Redis that has no room left', () => {
