@@ -36,7 +36,7 @@ export class AppModule {
         ReconcileModule,
         OpsModule,
         // Without credentials the dashboard is not there at all: off, not open.
-        ...(config.admin ? [DashboardModule.forRoot(config.admin), AdminApiModule] : []),
+        ...(config.admin ? [DashboardModule.forRoot(config.admin, config.dashboard), AdminApiModule] : []),
       ],
     };
   }

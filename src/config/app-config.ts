@@ -16,6 +16,8 @@ export type StatusStrategy = 'feed' | 'per-message' | 'queue';
 
 export interface AppConfig {
   port: number;
+  /** When set, /metrics, /queues and /admin are served on this port only; PORT keeps the webhook and /health. */
+  managementPort?: number;
   logLevel: LogLevel;
   /** From GIT_COMMIT, for bridge_build_info. */
   commit?: string;
@@ -51,5 +53,7 @@ export interface AppConfig {
   reconcile: { intervalMs: number; staleMs: number };
   /** Absent: the dashboard and admin routes are off, not open. */
   admin?: { username: string; password: string };
+  /** bull-board without its retry/promote/clean/remove buttons. */
+  dashboard: { readOnly: boolean };
   http: { timeoutMs: number; httpsProxy?: string; httpProxy?: string; noProxy?: string };
 }

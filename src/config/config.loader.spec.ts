@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aPrivateKeyPem, aValidEnv } from '../../test/support/test-config';
-import { ConfigError, loadConfig } from './config.loader';
+import { ConfigError, loadConfig, loadInfrastructureUrls } from './config.loader';
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -157,6 +157,54 @@ describe('loadConfig', () => {
     expect(problemsOf(aValidEnv({ MASKINPORTEN_PRIVATE_KEY_FILE: keyFile }))).toContain(
       'MASKINPORTEN_PRIVATE_KEY_FILE: set either MASKINPORTEN_PRIVATE_KEY or MASKINPORTEN_PRIVATE_KEY_FILE, not both',
     );
+  });
+
+  it('reads DATABASE_URL_FILE and REDIS_URL_FILE, trimming one trailing newline, and refuses both forms', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    writeFileSync(join(dir, 'db'), 'postgres://bridge:s3cret@db.internal:5432/bridge\n');
+    writeFileSync(join(dir, 'redis'), 'rediss://:s3cret@redis.internal:6380/2\n');
+    const files = { DATABASE_URL_FILE: join(dir, 'db'), REDIS_URL_FILE: join(dir, 'redis') };
+    const config = loadConfig(aValidEnv(files));
+    expect(config.database.url).toBe('postgres://bridge:s3cret@db.internal:5432/bridge');
+    expect(config.redis.url).toBe('rediss://:s3cret@redis.internal:6380/2');
+    // The migration CLI and the demo read them the same way.
+    expect(loadInfrastructureUrls(files)).toEqual({ databaseUrl: config.database.url, redisUrl: config.redis.url });
+
+    const both = problemsOf(aValidEnv({ ...files, DATABASE_URL: 'postgres://x/y', REDIS_URL: 'redis://x' }));
+    expect(both).toContain('DATABASE_URL_FILE: set either DATABASE_URL or DATABASE_URL_FILE, not both');
+    expect(both).toContain('REDIS_URL_FILE: set either REDIS_URL or REDIS_URL_FILE, not both');
+    expect(() => loadInfrastructureUrls({ ...files, REDIS_URL: 'redis://x' })).toThrow(/REDIS_URL_FILE: set either/);
+    expect(problemsOf(aValidEnv({ DATABASE_URL_FILE: join(dir, 'missing') }))).toContain(
+      `DATABASE_URL_FILE: cannot read ${join(dir, 'missing')} (ENOENT)`,
+    );
+    // A file with something that is not a URL is refused by name, without echoing the content.
+    writeFileSync(join(dir, 'bad'), 'db.internal:5432 s3cret\n');
+    const bad = problemsOf(aValidEnv({ DATABASE_URL_FILE: join(dir, 'bad') }));
+    expect(bad.join('\n')).toMatch(/^DATABASE_URL: /);
+    expect(bad.join('\n')).not.toContain('s3cret');
+  });
+
+  it('reads MASKINPORTEN_SCOPES (NAIS) as MASKINPORTEN_SCOPE, and refuses the two when they differ', () => {
+    expect(loadConfig(aValidEnv({ MASKINPORTEN_SCOPES: 'brreg:mottak brreg:extra' })).maskinporten.scope).toBe(
+      'brreg:mottak brreg:extra',
+    );
+    // The same scopes in another order agree.
+    expect(
+      loadConfig(aValidEnv({ MASKINPORTEN_SCOPE: 'a:1 b:2', MASKINPORTEN_SCOPES: 'b:2  a:1' })).maskinporten.scope,
+    ).toBe('b:2  a:1');
+    expect(problemsOf(aValidEnv({ MASKINPORTEN_SCOPE: 'brreg:mottak', MASKINPORTEN_SCOPES: 'other:scope' }))).toEqual([
+      'MASKINPORTEN_SCOPES: conflicts with MASKINPORTEN_SCOPE; set only one of them',
+    ]);
+  });
+
+  it('keeps the dashboard read-only unless told otherwise, and the management port apart from PORT', () => {
+    expect(loadConfig(aValidEnv({})).dashboard).toEqual({ readOnly: true });
+    expect(loadConfig(aValidEnv({ DASHBOARD_READ_ONLY: 'false' })).dashboard).toEqual({ readOnly: false });
+    expect(loadConfig(aValidEnv({})).managementPort).toBeUndefined();
+    expect(loadConfig(aValidEnv({ PORT: '3000', MANAGEMENT_PORT: '9000' })).managementPort).toBe(9000);
+    expect(problemsOf(aValidEnv({ PORT: '3000', MANAGEMENT_PORT: '3000' }))).toEqual([
+      'MANAGEMENT_PORT: must differ from PORT (leave it unset to serve everything on PORT)',
+    ]);
   });
 
   it('selects x5c mode from a key and a certificate chain', () => {

@@ -43,13 +43,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return deepFreeze(config);
 }
 
-/** Only DATABASE_URL, for the migration CLI, which needs nothing else. */
+/** Only DATABASE_URL (or DATABASE_URL_FILE), for the migration CLI, which needs nothing else. */
 export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const parsed = envSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `DATABASE_URL: ${issue.message}`));
-  }
-  return parsed.data;
+  return loadOne('DATABASE_URL', env);
 }
 
 /** DATABASE_URL and REDIS_URL with their defaults, for the demo (which needs nothing else from the env). */
@@ -57,11 +53,20 @@ export function loadInfrastructureUrls(env: NodeJS.ProcessEnv = process.env): {
   databaseUrl: string;
   redisUrl: string;
 } {
-  const redis = envSchema.shape.REDIS_URL.safeParse(env.REDIS_URL);
-  if (!redis.success) {
-    throw new ConfigError(redis.error.issues.map((issue) => `REDIS_URL: ${issue.message}`));
+  return { databaseUrl: loadOne('DATABASE_URL', env), redisUrl: loadOne('REDIS_URL', env) };
+}
+
+function loadOne(name: 'DATABASE_URL' | 'REDIS_URL', env: NodeJS.ProcessEnv): string {
+  const problems: string[] = [];
+  const resolved = resolveAliasesAndFiles(env, problems);
+  const parsed = envSchema.shape[name].safeParse(resolved[name]);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.map((issue) => `${name}: ${issue.message}`));
   }
-  return { databaseUrl: loadDatabaseUrl(env), redisUrl: redis.data };
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigError(problems);
+  }
+  return parsed.data;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -75,7 +80,7 @@ function resolveAliasesAndFiles(env: NodeJS.ProcessEnv, problems: string[]): Rec
   const out: Record<string, string | undefined> = { ...env };
   for (const [alias, name] of Object.entries(ALIASES)) {
     if (isSet(env[alias])) {
-      if (isSet(env[name]) && env[name] !== env[alias]) {
+      if (isSet(env[name]) && !sameValue(alias, env[name], env[alias])) {
         problems.push(`${alias}: conflicts with ${name}; set only one of them`);
       }
       out[name] = env[alias];
@@ -107,6 +112,9 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
   const key = buildMaskinportenKey(env, problems);
   const basicAuth = pair(env, 'EFM_USERNAME', 'EFM_PASSWORD', problems);
   const admin = pair(env, 'ADMIN_USERNAME', 'ADMIN_PASSWORD', problems);
+  if (env.MANAGEMENT_PORT !== undefined && env.MANAGEMENT_PORT === env.PORT) {
+    problems.push('MANAGEMENT_PORT: must differ from PORT (leave it unset to serve everything on PORT)');
+  }
   let webhook: AppConfig['efm']['webhook'];
   if (env.EFM_WEBHOOK_BASE_URL !== undefined) {
     if (env.EFM_WEBHOOK_SECRET === undefined) {
@@ -124,6 +132,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
 
   return {
     port: env.PORT,
+    managementPort: env.MANAGEMENT_PORT,
     logLevel: env.LOG_LEVEL,
     commit: env.GIT_COMMIT,
     database: { url: env.DATABASE_URL, migrate: env.DATABASE_MIGRATE },
@@ -164,6 +173,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
     confirm: { concurrency: env.CONFIRM_CONCURRENCY },
     reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, staleMs: env.RECONCILE_STALE_MS },
     admin,
+    dashboard: { readOnly: env.DASHBOARD_READ_ONLY },
     http: {
       timeoutMs: env.HTTP_TIMEOUT_MS,
       httpsProxy: env.HTTPS_PROXY,
@@ -316,6 +326,14 @@ function writableDirectory(name: string, path: string, problems: string[]): stri
     problems.push(`${name}: ${path} is not a writable directory (${code})`);
   }
   return path;
+}
+
+function sameValue(alias: string, a: string, b: string): boolean {
+  if (alias === 'MASKINPORTEN_SCOPES') {
+    const scopes = (text: string) => [...new Set(text.trim().split(/\s+/))].sort().join(' ');
+    return scopes(a) === scopes(b);
+  }
+  return a === b;
 }
 
 function isSet(value: string | undefined): value is string {

@@ -41,17 +41,24 @@ const basicUser = optionalString.pipe(
 );
 
 export const envSchema = z.object({
-  PORT: positiveInt(1, 65535).default(3000).describe('HTTP port (health, metrics, dashboard, admin, webhook)'),
+  PORT: positiveInt(1, 65535)
+    .default(3000)
+    .describe('HTTP port: health and webhook, and metrics, dashboard and admin unless MANAGEMENT_PORT is set'),
+  MANAGEMENT_PORT: optionalPositiveInt(1, 65535).describe(
+    'serve /metrics, /queues and /admin only on this port, apart from the webhook (default: on PORT)',
+  ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('fatal…trace'),
   GIT_COMMIT: optionalString.describe('the commit of this build, shown in bridge_build_info (default: unknown)'),
 
   DATABASE_URL: url(['postgres', 'postgresql'])
     .default('postgres://postgres@127.0.0.1:5432/bridge')
-    .describe('PostgreSQL connection URL'),
+    .describe('PostgreSQL connection URL (may carry the password: mount it as DATABASE_URL_FILE)'),
   DATABASE_MIGRATE: booleanString
     .default(true)
     .describe('run migrations at start-up (false when a deploy step runs them)'),
-  REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379').describe('Redis for BullMQ'),
+  REDIS_URL: url(['redis', 'rediss'])
+    .default('redis://127.0.0.1:6379')
+    .describe('Redis for BullMQ, handed to ioredis as it is: rediss:// for TLS, ioredis options as query parameters'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, - and _ (BullMQ forbids ":")')
@@ -68,7 +75,7 @@ export const envSchema = z.object({
     .string({ error: 'is required' })
     .min(1, 'is required')
     .describe("the integration's client id (iss)"),
-  MASKINPORTEN_SCOPE: z.string().min(1).default('brreg:mottak').describe('scope asked for'),
+  MASKINPORTEN_SCOPE: z.string().min(1).default('brreg:mottak').describe('scope asked for (several: space-separated)'),
   MASKINPORTEN_KEY_ID: optionalString.describe('kid of a key registered in Maskinporten; selects kid mode'),
   MASKINPORTEN_PRIVATE_KEY: optionalString.describe('PEM private key (PKCS#8 or PKCS#1); secret'),
   MASKINPORTEN_CERTIFICATE: optionalString.describe('PEM certificate chain, leaf first (x5c mode)'),
@@ -122,6 +129,9 @@ export const envSchema = z.object({
   SPOOL_DIR: optionalString.describe('where a download without Content-Length is spooled (default: OS temp dir)'),
   ADMIN_USERNAME: basicUser.describe('basic auth user for /queues and /admin; without it those routes are off'),
   ADMIN_PASSWORD: optionalString.describe('basic auth password for /queues and /admin; secret'),
+  DASHBOARD_READ_ONLY: booleanString
+    .default(true)
+    .describe('bull-board at /queues shows the queues but offers no retry, promote, clean or remove'),
   HTTPS_PROXY: optionalUrl(['http', 'https']).describe('proxy for https calls'),
   HTTP_PROXY: optionalUrl(['http', 'https']).describe('proxy for http calls'),
   NO_PROXY: optionalString.describe('hosts that bypass the proxy'),
@@ -141,10 +151,17 @@ export const SECRET_VARIABLES = [
   'ADMIN_PASSWORD',
 ] as const;
 
-/** Not secret, but usually mounted from a Secret or ConfigMap as a file. */
-export const FILE_VARIABLES = [...SECRET_VARIABLES, 'MASKINPORTEN_CERTIFICATE'] as const;
+/**
+ * Also read from `<NAME>_FILE`: the secrets, the certificate, and the connection URLs (not echoed either; they
+ * may carry a password, so a Secret mounted as a file is the usual way to hand them over).
+ */
+export const FILE_VARIABLES = [...SECRET_VARIABLES, 'MASKINPORTEN_CERTIFICATE', 'DATABASE_URL', 'REDIS_URL'] as const;
 
-/** Names the NAIS platform injects, accepted as aliases (configuration.md). */
+/**
+ * Names the NAIS platform injects, accepted as aliases. Setting both names is fine while they agree (for the
+ * scope: the same scopes in any order) and a start-up error when they differ: neither silently wins.
+ */
 export const ALIASES: Readonly<Record<string, string>> = {
   MASKINPORTEN_CLIENT_JWK: 'MASKINPORTEN_JWK',
+  MASKINPORTEN_SCOPES: 'MASKINPORTEN_SCOPE',
 };

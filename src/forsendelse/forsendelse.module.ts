@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { databaseCause, StartupError } from '../ops/startup-failure';
 import { databaseOptions } from './database.options';
 import { initializeWithMigrations } from './exclusive-migrations';
 import { ForsendelseRepository } from './forsendelse.repository';
@@ -19,7 +20,10 @@ import { ForsendelseRepository } from './forsendelse.repository';
         if (!options) {
           throw new Error('TypeORM options missing');
         }
-        return initializeWithMigrations(options);
+        // The cause, named for the variable that points at it, instead of TypeORM's "Unable to connect … Retrying".
+        return initializeWithMigrations(options).catch((error: unknown) => {
+          throw new StartupError('DATABASE_URL', databaseCause(error), { cause: error });
+        });
       },
     }),
   ],

@@ -2,11 +2,11 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { redactDeep } from './log-redaction';
+import { logFormat } from './log-format';
 
 /**
- * JSON logs (pino). Every log object passes through redactDeep, so a token, grant, key, certificate or
- * password is cut out wherever it hides; health probes are not request-logged (they would drown the rest).
+ * JSON logs (pino) in the shape of log-format.ts; health probes and scrapes are not request-logged (they
+ * would drown the rest).
  */
 @Module({
   imports: [
@@ -14,9 +14,8 @@ import { redactDeep } from './log-redaction';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
-          level: config.logLevel,
+          ...logFormat(config.logLevel),
           autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
-          formatters: { log: (object: Record<string, unknown>) => redactDeep(object) as Record<string, unknown> },
           serializers: {
             // The webhook's path carries its secret.
             req: (req: { method?: string; url?: string }) => ({

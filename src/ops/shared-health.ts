@@ -6,7 +6,6 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { Peer } from '../http/peer-error';
 import { PEER_OUTCOMES, type PeerCall, type PeerOutcomeRecorder } from '../http/peer-outcome';
-import { redisOptionsFromUrl } from '../queues/redis-options';
 
 export const PEERS: readonly Peer[] = ['brreg', 'maskinporten', 'integrasjonspunkt'];
 
@@ -94,8 +93,8 @@ export class SharedHealth implements PeerOutcomeRecorder, OnApplicationShutdown 
     private readonly clock: Clock,
   ) {
     this.key = `${config.redis.queuePrefix}:bridge-health`;
-    this.redis = new Redis({
-      ...redisOptionsFromUrl(config.redis.url),
+    // The URL goes to ioredis as it is, like BullMQ's connection (src/queues/redis-options.ts): TLS and its options.
+    this.redis = new Redis(config.redis.url, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       connectTimeout: 2_000,

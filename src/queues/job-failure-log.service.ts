@@ -1,7 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { Job } from 'bullmq';
+import { Clock } from '../clock/clock';
 import { failureFields } from '../http/peer-error';
+import { messageKey, RepeatedLog } from '../ops/repeated-log';
 import { workerHosts } from './worker-hosts';
 
 /**
@@ -9,14 +11,30 @@ import { workerHosts } from './worker-hosts';
  * attempt), whether BullMQ tries again, and — from the client error behind it — the peer, the operation, the
  * status and the reason. Without it a failed poll, track or confirm would leave no trace but a BullMQ record.
  * A forward parked as FAILED (UnrecoverableError) is not repeated here: the park itself is logged at error level.
+ * While a peer is down every job fails the same way: the first such failure is logged, the rest are counted into
+ * one summary line a minute (per queue, peer, operation, status and message).
  */
 @Injectable()
-export class JobFailureLogService implements OnApplicationBootstrap {
+export class JobFailureLogService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
+  private readonly repeated: RepeatedLog;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly discovery: DiscoveryService) {}
+  constructor(
+    private readonly discovery: DiscoveryService,
+    clock: Clock,
+  ) {
+    this.repeated = new RepeatedLog((_level, fields) => this.logger.warn(fields), clock);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.repeated.flushAll();
+  }
 
   onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.repeated.flushDue(), 5_000);
+    this.timer.unref();
     for (const host of workerHosts(this.discovery)) {
       const { worker } = host;
       worker.on('failed', (job: Job | undefined, error: Error) => {
@@ -24,7 +42,9 @@ export class JobFailureLogService implements OnApplicationBootstrap {
           return;
         }
         const data = (job?.data ?? {}) as { mottakId?: unknown; attempt?: unknown; messageIds?: unknown };
-        this.logger.warn({
+        const failure = failureFields(error);
+        const key = [worker.name, failure.peer, failure.operation, failure.status, messageKey(error.message)].join('|');
+        this.repeated.record(key, 'warn', {
           msg: 'job failed',
           queue: worker.name,
           mottakId: data.mottakId,
@@ -32,7 +52,7 @@ export class JobFailureLogService implements OnApplicationBootstrap {
           messageIds: data.messageIds,
           tries: job?.attemptsMade,
           willRetry: job !== undefined && job.attemptsMade < (job.opts.attempts ?? 1),
-          ...failureFields(error),
+          ...failure,
         });
       });
     }

@@ -7,8 +7,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { messageKey, RepeatedLog } from '../ops/repeated-log';
 import { TICK_JOB_OPTIONS } from './job-options';
 import { jobIds, QueueName } from './queue-names';
 
@@ -26,13 +28,18 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   private timer: NodeJS.Timeout | undefined;
   /** While Redis is away a check waits for it; the next ones are skipped rather than piled up behind it. */
   private checking = false;
+  /** Under eviction (allkeys-lru) a scheduler can vanish every interval: logged once, then counted. */
+  private readonly repeated: RepeatedLog;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QueueName.BrregPoll) private readonly poll: Queue,
     @InjectQueue(QueueName.Track) private readonly track: Queue,
     @InjectQueue(QueueName.Reconcile) private readonly reconcile: Queue,
-  ) {}
+    clock: Clock,
+  ) {
+    this.repeated = new RepeatedLog((_level, fields) => this.logger.warn(fields), clock);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     for (const [queue, name, every] of this.schedules()) {
@@ -45,6 +52,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
 
   beforeApplicationShutdown(): void {
     clearInterval(this.timer);
+    this.repeated.flushAll();
   }
 
   private schedules(): [Queue, QueueName, number][] {
@@ -70,11 +78,19 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
           continue;
         }
         await this.register(queue, name, every);
-        this.logger.warn({ msg: 'scheduler was missing from Redis; registered again', queue: name, everyMs: every });
+        this.repeated.record(`missing|${name}`, 'warn', {
+          msg: 'scheduler was missing from Redis; registered again',
+          queue: name,
+          everyMs: every,
+        });
       }
     } catch (error) {
-      this.logger.warn({ msg: 'could not check the schedulers', error: String(error) });
+      this.repeated.record(`check|${messageKey(String(error))}`, 'warn', {
+        msg: 'could not check the schedulers',
+        error: String(error),
+      });
     } finally {
+      this.repeated.flushDue();
       this.checking = false;
     }
   }

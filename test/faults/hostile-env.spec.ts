@@ -36,6 +36,7 @@ const SECRET = 'hostile-secret-value-4711';
 
 const CASES: Record<Variable, Invalid | FreeText> = {
   PORT: { env: { PORT: 'eighty' }, says: NOT_A_NUMBER },
+  MANAGEMENT_PORT: { env: { PORT: '3000', MANAGEMENT_PORT: '3000' }, says: /must differ from PORT/ },
   LOG_LEVEL: { env: { LOG_LEVEL: 'verbose' }, says: NOT_AN_OPTION },
   GIT_COMMIT: { freeText: 'any text a build names its commit with; it is only shown as a metric label' },
   DATABASE_URL: { env: { DATABASE_URL: 'mysql://db/bridge' }, says: NOT_A_URL },
@@ -95,6 +96,7 @@ const CASES: Record<Variable, Invalid | FreeText> = {
   SPOOL_DIR: { env: { SPOOL_DIR: '/nonexistent/spool' }, says: /not a writable directory \(ENOENT\)/ },
   ADMIN_USERNAME: { env: { ADMIN_USERNAME: 'ops:1', ADMIN_PASSWORD: SECRET }, says: /must not contain ":"/ },
   ADMIN_PASSWORD: { env: { ADMIN_USERNAME: 'ops' }, says: /is required when ADMIN_USERNAME is set/ },
+  DASHBOARD_READ_ONLY: { env: { DASHBOARD_READ_ONLY: 'sometimes' }, says: /must be true or false/ },
   HTTPS_PROXY: { env: { HTTPS_PROXY: 'proxy.example:3128' }, says: NOT_A_URL },
   HTTP_PROXY: { env: { HTTP_PROXY: 'socks5://proxy.example:1080' }, says: NOT_A_URL },
   NO_PROXY: { freeText: 'a host list in whatever form the proxy agent understands; an odd entry just never matches' },
@@ -167,7 +169,7 @@ describe('the built process with a bad environment', () => {
     }
   }, 180_000);
 
-  it('exits non-zero at once with the problems named, no stack trace and no secret', async () => {
+  it('exits non-zero at once with one JSON line per problem, naming it, no stack trace and no secret', async () => {
     const started = Date.now();
     const child = spawn(process.execPath, [MAIN], {
       cwd: ROOT,
@@ -184,9 +186,19 @@ describe('the built process with a bad environment', () => {
     const tookMs = Date.now() - started;
 
     expect(code).toBe(1);
-    expect(output).toContain('Invalid configuration');
-    expect(output).toMatch(/PORT: .*expected number/);
-    expect(output).toContain('EFM_SENDER_ORGNR: must be a 9-digit organisation number');
+    // Every line is JSON like the running bridge's, so a log store files it with the rest.
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const byVariable = new Map(lines.map((line) => [line.variable, line]));
+    expect(lines.map(({ level, msg }) => ({ level, msg }))).toEqual(
+      Array(2).fill({ level: 'fatal', msg: 'start-up failed' }),
+    );
+    expect(byVariable.get('PORT')?.cause).toMatch(/expected number/);
+    expect(byVariable.get('EFM_SENDER_ORGNR')?.cause).toBe('must be a 9-digit organisation number');
+    expect(lines[0]).toMatchObject({ service: 'brreg-efm-bridge', version: expect.any(String) });
+    expect(new Date(String(lines[0].time)).toISOString()).toBe(lines[0].time);
     expect(output).not.toContain(SECRET);
     expect(output).not.toMatch(/^\s+at /m);
     // Before Nest opened anything: no connection to Postgres or Redis was tried, no retry loop ran. (Loading the

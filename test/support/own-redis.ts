@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -24,18 +24,40 @@ export interface OwnRedis {
 
 const START_TIMEOUT_MS = 10_000;
 
-export async function startOwnRedis(): Promise<OwnRedis> {
+export interface OwnRedisOptions {
+  /** `maxmemory` (e.g. '2mb'): a Redis under memory pressure. Default: none. */
+  maxmemory?: string;
+  /** `maxmemory-policy`; default noeviction, as the bridge asks for. */
+  maxmemoryPolicy?: 'noeviction' | 'allkeys-lru' | 'volatile-lru';
+  /** Serve TLS only (a `rediss://` URL), with this certificate and key; clients are not asked for one. */
+  tls?: { certFile: string; keyFile: string };
+}
+
+export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bridge-own-redis-'));
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
+  const listen = options.tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        options.tls.certFile,
+        '--tls-key-file',
+        options.tls.keyFile,
+        '--tls-auth-clients',
+        'no',
+      ]
+    : ['--port', String(port)];
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
     const server = spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
+        ...listen,
         '--bind',
         '127.0.0.1',
         '--save',
@@ -43,7 +65,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
         '--appendonly',
         'no',
         '--maxmemory-policy',
-        'noeviction',
+        options.maxmemoryPolicy ?? 'noeviction',
+        ...(options.maxmemory === undefined ? [] : ['--maxmemory', options.maxmemory]),
         '--dir',
         dir,
         '--logfile',
@@ -52,11 +75,11 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       { stdio: 'ignore' },
     );
     child = server;
-    await waitForPing(port, server);
+    await waitForPing(port, server, options.tls);
   };
 
   const command = async <T>(work: (redis: Redis) => Promise<T>): Promise<T> => {
-    const redis = oneShotClient(port);
+    const redis = oneShotClient(port, options.tls);
     try {
       await redis.connect();
       return await work(redis);
@@ -98,10 +121,11 @@ export async function startOwnRedis(): Promise<OwnRedis> {
 }
 
 /** A client for one command: no reconnecting, and its connection errors are the caller's result, not noise. */
-function oneShotClient(port: number): Redis {
+function oneShotClient(port: number, tls?: OwnRedisOptions['tls']): Redis {
   const redis = new Redis({
     port,
     host: '127.0.0.1',
+    tls: tls ? { ca: readFileSync(tls.certFile) } : undefined,
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
@@ -114,13 +138,13 @@ function exitOf(server: ChildProcess): Promise<void> {
   return server.exitCode !== null ? Promise.resolve() : new Promise((resolve) => server.once('exit', () => resolve()));
 }
 
-async function waitForPing(port: number, server: ChildProcess): Promise<void> {
+async function waitForPing(port: number, server: ChildProcess, tls?: OwnRedisOptions['tls']): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (server.exitCode !== null) {
       throw new Error(`redis-server on port ${port} exited with ${server.exitCode}`);
     }
-    const redis = oneShotClient(port);
+    const redis = oneShotClient(port, tls);
     const pong = await redis
       .connect()
       .then(() => redis.ping())

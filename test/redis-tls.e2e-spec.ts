@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { BridgeProcess, BuiltBridge } from './support/bridge-process';
+import { freePort } from './support/bridge-harness';
+import { createTestDatabase, type TestDatabase } from './support/database';
+import { startOwnRedis, type OwnRedis } from './support/own-redis';
+import { aValidEnv } from './support/test-config';
+
+/**
+ * REDIS_URL goes to ioredis as it is, so `rediss://` means TLS (as managed Redis services require). The built
+ * bridge against a redis-server that speaks only TLS, its certificate trusted through NODE_EXTRA_CA_CERTS.
+ */
+describe('a rediss:// REDIS_URL', () => {
+  let dir: string;
+  let redis: OwnRedis;
+  let db: TestDatabase;
+  let built: BuiltBridge;
+  let bridge: BridgeProcess | undefined;
+  const prefix = `p${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bridge-tls-'));
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'tls.key'),
+      '-out',
+      join(dir, 'tls.crt'),
+    ]);
+    expect(made.status).toBe(0);
+    redis = await startOwnRedis({ tls: { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') } });
+    db = await createTestDatabase();
+    built = BuiltBridge.prepare();
+  }, 180_000);
+
+  afterAll(async () => {
+    await bridge?.stop();
+    await redis?.cleanup();
+    await db?.drop();
+    built?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('connects over TLS: the bridge starts and its schedulers are in that Redis', async () => {
+    expect(redis.url).toMatch(/^rediss:\/\//);
+    const env = Object.fromEntries(
+      Object.entries({
+        ...aValidEnv({ LOG_LEVEL: 'warn' }),
+        PATH: process.env.PATH,
+        PORT: String(await freePort()),
+        DATABASE_URL: db.url,
+        REDIS_URL: redis.url,
+        QUEUE_PREFIX: prefix,
+        NODE_EXTRA_CA_CERTS: join(dir, 'tls.crt'),
+      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    bridge = new BridgeProcess(built, env);
+    await bridge.start();
+
+    const client = new Redis(redis.url, { tls: { ca: readFileSync(join(dir, 'tls.crt')) } });
+    try {
+      const keys = await client.keys(`${prefix}:*`);
+      expect(keys.some((key) => key.startsWith(`${prefix}:brreg-poll:`))).toBe(true);
+    } finally {
+      client.disconnect();
+    }
+  }, 120_000);
+});
