@@ -1154,6 +1154,17 @@ describe('what Brreg produces, and the shapes a test can ask for', () => {
     expect(xml).toContain(`<Data format="XML">${reference}&lt;Applikasjonskvittering`);
   });
 
+  it('takes the same shapes in process, through BrregSimulator.seed', async () => {
+    const [plan] = sim.seed({ orgnr: ORG, kind: 'vedtak', attachments: 2, shapes: ['melding-not-first', 'xxe'] });
+    expect(plan.shapes).toEqual(['melding-not-first', 'xxe']);
+    const zip = await bytesOf(await download(plan.mottakId));
+    const names = rawEntries(zip).map((e) => e.name.toString());
+    expect(names).toHaveLength(3);
+    expect(names.at(-1)).toBe('hendvendelse.xml');
+    expect(zip.toString('utf8')).toContain('<!ENTITY xxe SYSTEM');
+    expect(() => sim.seed({ kind: 'svarmelding', shapes: ['latin1-name'] })).toThrow(/latin1-name/);
+  });
+
   it('refuses shapes that do not fit the request, naming why', async () => {
     const bad = async (body: Record<string, unknown>) => {
       const r = await fetch(`${sim.url}/_sim/forsendelser`, {
