@@ -265,11 +265,17 @@ function stopEarly(res: Response, piece: Buffer, mode: TruncationMode): void {
     res.write(piece, () => socket?.resetAndDestroy());
     return;
   }
+  // Once the bytes are handed to the socket (on Node 24 a chunked response holds them, with its headers, until
+  // then), end() flushes them and the connection is torn down without the last chunk.
+  const close = (): void => {
+    socket?.end(() => socket.destroy());
+  };
   if (piece.length > 0) {
-    res.write(piece);
+    res.write(piece, close);
+  } else {
+    res.flushHeaders();
+    close();
   }
-  // end() flushes what was written (uncorking the socket), then the connection is torn down.
-  socket?.end(() => socket.destroy());
 }
 
 const CONFIRM_STATUS: Record<ConfirmOutcome, number> = {
