@@ -92,6 +92,7 @@ describe('the bridge end to end, against the three simulators, real Postgres and
       early: [],
       duplicate: [],
       double: [],
+      documents: [],
       unexpected: [],
     });
     expect(confirms.filter((c) => c.mottakId === feil.mottakId && SUCCESSFUL_CONFIRM.has(c.outcome))).toEqual([]);

@@ -59,6 +59,24 @@ async function seed(sims: SimulatorSet, orgnr: string): Promise<Case[]> {
       expectedAttempts: 1,
     },
     {
+      label: 'vedtak, 3 PDFs',
+      mottakId: await seedOne({ kind: 'vedtak', tjeneste: 'eting', attachments: 3 }),
+      expected: 'CONFIRMED',
+      expectedAttempts: 1,
+    },
+    {
+      label: 'svarmelding OK',
+      mottakId: await seedOne({ kind: 'svarmelding', tjeneste: 'intef', kvitteringStatus: 'OK' }),
+      expected: 'CONFIRMED',
+      expectedAttempts: 1,
+    },
+    {
+      label: 'svarmelding Rejected',
+      mottakId: await seedOne({ kind: 'svarmelding', tjeneste: 'brpostmottak', kvitteringStatus: 'Rejected' }),
+      expected: 'CONFIRMED',
+      expectedAttempts: 1,
+    },
+    {
       label: 'vedtak, 200 kB',
       mottakId: await seedOne({ kind: 'vedtak', sizeBytes: 200_000 }),
       expected: 'CONFIRMED',
@@ -74,9 +92,38 @@ async function seed(sims: SimulatorSet, orgnr: string): Promise<Case[]> {
     { label: 'FEIL', mottakId: await seedOne({}), expected: 'FAILED', expectedAttempts: 1 },
   ];
   const ip = `${sims.integrasjonspunkt.url}/_sim/scripts`;
-  await post(ip, { match: { arkivmeldingContains: cases[4].mottakId }, preset: 'LEVETID_UTLOPT', count: 1 });
-  await post(ip, { match: { arkivmeldingContains: cases[5].mottakId }, preset: 'FEIL' });
+  const byLabel = (label: string): string => cases.find((c) => c.label === label)?.mottakId as string;
+  await post(ip, {
+    match: { arkivmeldingContains: byLabel('LEVETID_UTLOPT once') },
+    preset: 'LEVETID_UTLOPT',
+    count: 1,
+  });
+  await post(ip, { match: { arkivmeldingContains: byLabel('FEIL') }, preset: 'FEIL' });
   return cases;
+}
+
+interface Delivered {
+  title: string;
+  documents: number;
+}
+
+/**
+ * What the receiving archive got for a forsendelse, from the IP simulator: the journalpost's title in the uploaded
+ * arkivmelding.xml and the number of documents beside it (one zip today; one per Vedlegg when documents are sent).
+ */
+async function deliveredAt(sims: SimulatorSet, messageId: string): Promise<Delivered | undefined> {
+  const response = await fetch(`${sims.integrasjonspunkt.url}/_sim/messages/${messageId}`);
+  if (!response.ok) {
+    return undefined;
+  }
+  const message = (await response.json()) as {
+    files: { filename: string | null }[];
+    arkivmelding: { tittel: string | null; offentligTittel: string | null } | null;
+  };
+  return {
+    title: message.arkivmelding?.tittel ?? message.arkivmelding?.offentligTittel ?? '-',
+    documents: message.files.filter((f) => f.filename !== 'arkivmelding.xml').length,
+  };
 }
 
 function clock(): string {
@@ -154,8 +201,13 @@ async function main(): Promise<number> {
 
     const byId = new Map(rows.map((r) => [r.mottakId, r]));
     const failures: string[] = [];
+    const delivered = new Map<string, Delivered | undefined>();
+    for (const row of rows) {
+      delivered.set(row.mottakId, await deliveredAt(sims, row.deliveredMessageId ?? row.messageId));
+    }
     const table = cases.map((c) => {
       const row = byId.get(c.mottakId);
+      const got = delivered.get(c.mottakId);
       const ok = row?.state === c.expected && row.attempt === c.expectedAttempts;
       if (!ok) {
         failures.push(
@@ -169,10 +221,12 @@ async function main(): Promise<number> {
         row?.state ?? '-',
         String(row?.attempt ?? '-'),
         row?.bytes === null || row?.bytes === undefined ? '-' : String(row.bytes),
+        got === undefined ? '-' : String(got.documents),
+        got?.title ?? '-',
         ok ? 'ok' : 'NOT OK',
       ];
     });
-    const header = ['mottakId', 'case', 'expected', 'final', 'attempts', 'bytes', ''];
+    const header = ['mottakId', 'case', 'expected', 'final', 'attempts', 'bytes', 'documents', 'journalpost title', ''];
     process.stdout.write(`\n${renderTable(header, table)}\n\n`);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (failures.length > 0) {

@@ -41,8 +41,12 @@ describe('the fault checker', () => {
   it('passes a clean run and prints the summary line', () => {
     const verdict = judge(aCleanRun());
     expect(isClean(verdict)).toBe(true);
-    expect(verdictLine(verdict)).toBe('run: 2 items, lost 0, early 0, duplicate 0, double 0, unexpected 0');
-    expect(summaryLine([verdict, verdict])).toBe('faults: 2 runs, 4 items, lost 0, early 0, duplicate 0, double 0');
+    expect(verdictLine(verdict)).toBe(
+      'run: 2 items, lost 0, early 0, duplicate 0, double 0, documents 0, unexpected 0',
+    );
+    expect(summaryLine([verdict, verdict])).toBe(
+      'faults: 2 runs, 4 items, lost 0, early 0, duplicate 0, double 0, documents 0',
+    );
   });
 
   it('finds a lost forsendelse, but not a parked one', () => {
@@ -101,5 +105,71 @@ describe('the fault checker', () => {
     expect(verdict.double).toEqual([`${A}: 2 confirms`]);
     expect(verdict.unexpected).toEqual(['33333333-3333-4333-8333-333333333333']);
     expect(isClean(verdict)).toBe(false);
+  });
+
+  describe('the documents of a confirmed forsendelse', () => {
+    const ENTRIES_A = [
+      { name: 'hendvendelse.xml', sha256: 'a-melding' },
+      { name: 'vedtak.pdf', sha256: 'a-pdf-1' },
+      { name: 'paategning.pdf', sha256: 'a-pdf-2' },
+    ];
+    const withEntries = (messages: IpMessageRecord[]): RunRecords =>
+      aCleanRun({
+        offered: [
+          { mottakId: A, sha256: 'sha-a', entries: ENTRIES_A },
+          { mottakId: B, sha256: 'sha-b', entries: [{ name: 'hendvendelse.xml', sha256: 'b-melding' }] },
+        ],
+        messages,
+      });
+    const documentsMessage = (mottakId: string, hashes: string[]): IpMessageRecord =>
+      aMessage(mottakId, 'unused', {
+        files: [
+          { filename: 'arkivmelding.xml', sha256: 'xml' },
+          ...hashes.map((sha256, i) => ({ filename: `doc-${i}`, sha256 })),
+        ],
+      });
+
+    it('passes the zip delivered whole (zip mode, safe form) and every entry delivered as its own file', () => {
+      expect(isClean(judge(withEntries([aMessage(A, 'sha-a'), aMessage(B, 'sha-b')])))).toBe(true);
+      const documents = withEntries([
+        documentsMessage(A, ['a-pdf-2', 'a-pdf-1', 'a-melding']),
+        documentsMessage(B, ['b-melding']),
+      ]);
+      expect(judge(documents)).toMatchObject({ early: [], documents: [] });
+      expect(isClean(judge(documents))).toBe(true);
+    });
+
+    it('fails a run where a document is missing at the IP', () => {
+      const verdict = judge(
+        withEntries([documentsMessage(A, ['a-melding', 'a-pdf-1']), documentsMessage(B, ['b-melding'])]),
+      );
+      expect(verdict.documents).toEqual([`${A}: paategning.pdf missing or changed at the IP`]);
+      expect(verdict.early).toEqual([]);
+      expect(isClean(verdict)).toBe(false);
+      expect(verdictLine(verdict)).toContain('double 0, documents 1, unexpected 0');
+      expect(summaryLine([verdict])).toContain('documents 1');
+    });
+
+    it('fails a run where a document differs in bytes at the IP', () => {
+      const verdict = judge(
+        withEntries([documentsMessage(A, ['a-melding', 'a-pdf-1', 'a-pdf-2-changed']), aMessage(B, 'sha-b')]),
+      );
+      expect(verdict.documents).toEqual([`${A}: paategning.pdf missing or changed at the IP`]);
+      expect(isClean(verdict)).toBe(false);
+    });
+
+    it('fails a zip that reached the IP changed, and does not judge a forsendelse whose entries were not collected', () => {
+      const changedZip = withEntries([aMessage(A, 'sha-a'), aMessage(B, 'sha-b-changed')]);
+      expect(judge(changedZip).early).toEqual([B]);
+      expect(isClean(judge(aCleanRun()))).toBe(true);
+    });
+
+    it('takes a document only from a delivered message', () => {
+      const undelivered = documentsMessage(A, ['a-melding', 'a-pdf-1', 'a-pdf-2']);
+      undelivered.statuses = [{ status: 'SENDT', lastUpdate: '2026-03-02T10:00:00+01:00' }];
+      const partial = { ...documentsMessage(A, ['a-melding']), messageId: messageIdFor(A, 2) };
+      const verdict = judge(withEntries([undelivered, partial, aMessage(B, 'sha-b')]));
+      expect(verdict.documents).toEqual([`${A}: vedtak.pdf, paategning.pdf missing or changed at the IP`]);
+    });
   });
 });

@@ -2,14 +2,16 @@ import { messageIdFor } from '../../src/forsendelse/forsendelse-ids';
 
 /**
  * The judge of a run, from the simulators' own records (not our logs or tables): was every forsendelse Brreg
- * offered confirmed once, after the IP stored LEVERT for a message carrying its bytes, delivered once — or
- * parked with a reason?
+ * offered confirmed once, after the IP stored LEVERT for a message carrying its bytes, delivered once, with every
+ * document of its zip intact — or parked with a reason?
  */
 
 export interface OfferedForsendelse {
   mottakId: string;
   /** sha256 of the zip Brreg served. */
   sha256: string;
+  /** Each file entry of that zip with the sha256 of its content; absent where the run did not collect them. */
+  entries?: { name: string; sha256: string }[];
 }
 
 export interface ConfirmRecord {
@@ -43,6 +45,8 @@ export interface Verdict {
   early: string[];
   duplicate: string[];
   double: string[];
+  /** Confirmed forsendelser with a document missing, or differing in bytes, at the IP. */
+  documents: string[];
   unexpected: string[];
 }
 
@@ -59,6 +63,7 @@ export function judge(run: RunRecords): Verdict {
     early: [],
     duplicate: [],
     double: [],
+    documents: [],
     unexpected: [],
   };
   const offered = new Map(run.offered.map((f) => [f.mottakId.toLowerCase(), f]));
@@ -88,7 +93,12 @@ export function judge(run: RunRecords): Verdict {
     if (confirms.length > 1) {
       verdict.double.push(`${f.mottakId}: ${confirms.length} confirms`);
     }
-    const carriers = run.messages.filter((m) => m.files.some((file) => file.sha256 === f.sha256));
+    // A carrier holds the zip as served or any of its entries: whether the bridge forwards the zip or the
+    // documents (or both, in its safe form) is its own choice, so the judge does not depend on it.
+    const entryHashes = new Set((f.entries ?? []).map((e) => e.sha256));
+    const carriers = run.messages.filter((m) =>
+      m.files.some((file) => file.sha256 === f.sha256 || (file.sha256 !== null && entryHashes.has(file.sha256))),
+    );
     const deliveredAt = carriers
       .flatMap((m) => m.statuses)
       .filter((s) => DELIVERED.has(s.status))
@@ -96,6 +106,14 @@ export function judge(run: RunRecords): Verdict {
     const firstConfirm = Math.min(...confirms.map((c) => Date.parse(c.time)));
     if (deliveredAt.length === 0 || Math.min(...deliveredAt) > firstConfirm) {
       verdict.early.push(f.mottakId);
+    }
+    const delivered = carriers.filter((m) => m.statuses.some((s) => DELIVERED.has(s.status)));
+    if (f.entries !== undefined && delivered.length > 0) {
+      // One delivered message must hold them all; the one that lacks the fewest names what is missing.
+      const fewest = delivered.map((m) => missingDocuments(f, m)).sort((a, b) => a.length - b.length)[0];
+      if (fewest.length > 0) {
+        verdict.documents.push(`${f.mottakId}: ${fewest.join(', ')} missing or changed at the IP`);
+      }
     }
     // Every delivered carrier must be a distinct attempt of this forsendelse (deterministic ids): anything
     // else is the same bytes delivered under an id the bridge should never have made.
@@ -109,10 +127,27 @@ export function judge(run: RunRecords): Verdict {
   return verdict;
 }
 
+/**
+ * The entries of `f`'s zip that message `m` lacks: none if it carries the zip itself with Brreg's bytes (the zip
+ * mode and the safe form), else each entry whose content (by sha256) is not one of its files.
+ */
+function missingDocuments(f: OfferedForsendelse, m: IpMessageRecord): string[] {
+  const hashes = new Set(m.files.map((file) => file.sha256));
+  if (hashes.has(f.sha256)) {
+    return [];
+  }
+  return (f.entries ?? []).filter((e) => !hashes.has(e.sha256)).map((e) => e.name);
+}
+
+/** A verdict recorded before `documents` existed counts none. */
+function documentsOf(v: Verdict): string[] {
+  return v.documents ?? [];
+}
+
 export function verdictLine(v: Verdict): string {
   return (
     `${v.name}: ${v.items} items, lost ${v.lost.length}, early ${v.early.length}, duplicate ${v.duplicate.length}, ` +
-    `double ${v.double.length}, unexpected ${v.unexpected.length}`
+    `double ${v.double.length}, documents ${documentsOf(v).length}, unexpected ${v.unexpected.length}`
   );
 }
 
@@ -122,10 +157,18 @@ export function summaryLine(verdicts: readonly Verdict[]): string {
   const items = verdicts.reduce((n, v) => n + v.items, 0);
   return (
     `faults: ${verdicts.length} runs, ${items} items, lost ${sum((v) => v.lost)}, early ${sum((v) => v.early)}, ` +
-    `duplicate ${sum((v) => v.duplicate)}, double ${sum((v) => v.double)}`
+    `duplicate ${sum((v) => v.duplicate)}, double ${sum((v) => v.double)}, documents ${sum(documentsOf)}`
   );
 }
 
 export function isClean(v: Verdict): boolean {
-  return v.lost.length + v.early.length + v.duplicate.length + v.double.length + v.unexpected.length === 0;
+  return (
+    v.lost.length +
+      v.early.length +
+      v.duplicate.length +
+      v.double.length +
+      documentsOf(v).length +
+      v.unexpected.length ===
+    0
+  );
 }

@@ -9,16 +9,25 @@ export async function collectRecords(
   sims: SimulatorSet,
   bridge: Pick<RunningBridge, 'dataSource'>,
 ): Promise<RunRecords> {
-  const offered = await control<(OfferedForsendelse & { sha256: string | null })[]>(sims.brreg.url, '/forsendelser');
+  type Listed = Omit<OfferedForsendelse, 'sha256' | 'entries'> & {
+    sha256: string | null;
+    entries: OfferedForsendelse['entries'] | null;
+  };
+  const offered = await control<Listed[]>(sims.brreg.url, '/forsendelser');
+  // The list carries hashes only where the seed worked them out; the single view always does.
   const withHashes = await Promise.all(
     offered.map(async (f) =>
-      f.sha256 ? f : control<OfferedForsendelse>(sims.brreg.url, `/forsendelser/${f.mottakId}`),
+      f.sha256 && f.entries ? f : control<Listed>(sims.brreg.url, `/forsendelser/${f.mottakId}`),
     ),
   );
   const rows = await forsendelseRows(bridge);
   return {
     name,
-    offered: withHashes.map((f) => ({ mottakId: f.mottakId, sha256: f.sha256 })),
+    offered: withHashes.map((f) => ({
+      mottakId: f.mottakId,
+      sha256: f.sha256 as string,
+      entries: f.entries ?? undefined,
+    })),
     confirms: await control<ConfirmRecord[]>(sims.brreg.url, '/confirms'),
     messages: await control<IpMessageRecord[]>(sims.integrasjonspunkt.url, '/messages'),
     parked: new Map(

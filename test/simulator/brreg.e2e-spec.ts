@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32 } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { openZip } from '../support/zip-reader';
 import {
@@ -908,5 +908,277 @@ describe('a 2 GiB download', () => {
     expect(growthMiB).toBeLessThan(100);
     const detail = await control<Seeded>(`/forsendelser/${s.mottakId}`, undefined, 'GET');
     expect(result.sha256).toBe(detail.sha256);
+  });
+});
+
+/** The raw records of a ZIP, read by hand: what a reader that trusts nothing would see. */
+interface RawEntry {
+  name: Buffer;
+  flags: number;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  declaredSize: number;
+  localCrc: number;
+  localCompressedSize: number;
+  localDeclaredSize: number;
+  data: Buffer;
+}
+
+function rawEntries(zip: Buffer): RawEntry[] {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries: RawEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    expect(zip.readUInt32LE(at)).toBe(0x02014b50);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const offset = zip.readUInt32LE(at + 42);
+    const local = offset + 30 + zip.readUInt16LE(offset + 26) + zip.readUInt16LE(offset + 28);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    entries.push({
+      name: zip.subarray(at + 46, at + 46 + nameLength),
+      flags: zip.readUInt16LE(at + 8),
+      method: zip.readUInt16LE(at + 10),
+      crc: zip.readUInt32LE(at + 16),
+      compressedSize,
+      declaredSize: zip.readUInt32LE(at + 24),
+      localCrc: zip.readUInt32LE(offset + 14),
+      localCompressedSize: zip.readUInt32LE(offset + 18),
+      localDeclaredSize: zip.readUInt32LE(offset + 22),
+      data: zip.subarray(local, local + compressedSize),
+    });
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries;
+}
+
+function contentOf(e: RawEntry): Buffer {
+  return e.method === 8 ? inflateRawSync(e.data, { maxOutputLength: 64 * MiB }) : e.data;
+}
+
+interface SeededWithEntries extends Seeded {
+  shapes: string[];
+  kvitteringStatus: string | null;
+  entries: { name: string; size: number; sha256: string }[];
+}
+
+async function seedShaped(body: Record<string, unknown>): Promise<{ s: SeededWithEntries; zip: Buffer }> {
+  const s = (await seed(body))[0] as SeededWithEntries;
+  const response = await download(s.mottakId);
+  expect(response.status).toBe(200);
+  const zip = await bytesOf(response);
+  expect(zip.length).toBe(s.sizeBytes);
+  expect(sha256(zip)).toBe(s.sha256);
+  return { s, zip };
+}
+
+function meldingOf(zip: Buffer): XmlNode {
+  const entry = rawEntries(zip).find((e) => e.name.toString('utf8') === 'hendvendelse.xml');
+  return parseXml(contentOf(entry as RawEntry).toString('utf8'));
+}
+
+describe('what Brreg produces, and the shapes a test can ask for', () => {
+  it('makes a vedtak with ten valid PDFs: Melding first, UTF-8 names, sizes in the local headers, no folders', async () => {
+    const { s, zip } = await seedShaped({ kind: 'vedtak', attachments: 10 });
+    const entries = rawEntries(zip);
+    expect(entries).toHaveLength(11);
+    expect(entries[0].name.toString()).toBe('hendvendelse.xml');
+    const pdfs = entries.slice(1);
+    expect(new Set(pdfs.map((e) => sha256(e.data))).size).toBe(10);
+    const vedlegg = meldingOf(zip).children.filter((c) => c.name === 'Vedlegg');
+    expect(vedlegg).toHaveLength(10);
+    for (const [i, e] of entries.entries()) {
+      expect(e.flags).toBe(0x0800);
+      expect(e.method).toBe(0);
+      expect(e.name.includes(0x2f)).toBe(false);
+      expect([e.localCrc, e.localCompressedSize, e.localDeclaredSize]).toEqual([e.crc, e.data.length, e.data.length]);
+      expect(crc32(e.data) >>> 0).toBe(e.crc);
+      expect(s.entries[i]).toEqual({ name: e.name.toString(), size: e.data.length, sha256: sha256(e.data) });
+      if (i > 0) {
+        const pdf = e.data.toString('latin1');
+        expect(pdf.startsWith('%PDF-1.7\n')).toBe(true);
+        expect(pdf.endsWith('%%EOF\n')).toBe(true);
+        const xref = Number(/startxref\n(\d+)/.exec(pdf)?.[1]);
+        expect(pdf.slice(xref, xref + 4)).toBe('xref');
+      }
+    }
+    const sjekksums = [...zip.toString('latin1').matchAll(/sjekksum="([^"]*)"/g)].map((m) => m[1]);
+    expect(sjekksums).toEqual(pdfs.map((e) => createHash('md5').update(e.data).digest('hex').toUpperCase()));
+  });
+
+  it.each([
+    ['OK', 'Mottatt til behandling', '201'],
+    ['Rejected', 'Følgende vedlegg skulle vært med, men er ikke lastet opp: \nVEDT\n', '305'],
+    ['ValidationFailed', 'Innholdet i meldingen er ikke gyldig', '300'],
+    ['UnExpectedError', 'En uventet feil oppstod ved mottak av meldingen', '500'],
+    ['NotSet', '', '0'],
+  ])('makes a svarmelding with kvittering Status %s, escaped in Innhold/Data', async (status, tekst, kode) => {
+    const { s, zip } = await seedShaped({ kind: 'svarmelding', tjeneste: 'intef', kvitteringStatus: status });
+    expect(s.kvitteringStatus).toBe(status);
+    expect(zip.toString('utf8')).toContain(`&lt;Status&gt;${status}&lt;/Status&gt;`);
+    const kvittering = parseXml(child(child(meldingOf(zip), 'Innhold'), 'Data').text);
+    expect(kvittering.children.map((c) => [c.name, c.text])).toEqual([
+      ['Status', status],
+      ['StatusTekst', tekst],
+      ['StatusKode', kode],
+      ['MeldingsReferanse', s.meldingsReferanse],
+    ]);
+  });
+
+  it('draws every status and up to ten PDFs in the variety mix, deterministically', async () => {
+    const first = await seed({ count: 40, variety: true });
+    const statuses = new Set(first.map((f) => (f as SeededWithEntries).kvitteringStatus).filter(Boolean));
+    expect(statuses.size).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...first.map((f) => f.files.length - 1))).toBeGreaterThan(3);
+    await control('/reset');
+    const again = await seed({ count: 40, variety: true });
+    expect(again.map((f) => f.sha256)).toEqual(first.map((f) => f.sha256));
+  });
+
+  it('keeps the default mix as it was (OK and Rejected only, 1–3 PDFs)', async () => {
+    const list = (await seed({ count: 30 })) as SeededWithEntries[];
+    expect(new Set(list.map((f) => f.kvitteringStatus).filter(Boolean))).toEqual(new Set(['OK', 'Rejected']));
+    expect(Math.max(...list.map((f) => f.files.length - 1))).toBeLessThanOrEqual(3);
+    expect(list.every((f) => f.shapes.length === 0)).toBe(true);
+  });
+
+  it('entry-case-differs: entry names differ from filnavn in case only', async () => {
+    const { s, zip } = await seedShaped({ kind: 'vedtak', attachments: 2, shapes: ['entry-case-differs'] });
+    const names = rawEntries(zip).map((e) => e.name.toString());
+    expect(names.slice(1)).toEqual(s.files.slice(1).map((f) => f.name.replace(/\.pdf$/, '.PDF')));
+    expect(names.slice(1)).not.toEqual(s.files.slice(1).map((f) => f.name));
+  });
+
+  it('wrong-sjekksum: the first DataRef carries an upper-case MD5 that is not of its file', async () => {
+    const { zip } = await seedShaped({ kind: 'vedtak', attachments: 2, shapes: ['wrong-sjekksum'] });
+    const pdfs = rawEntries(zip).slice(1);
+    const sjekksums = [...zip.toString('latin1').matchAll(/sjekksum="([^"]*)"/g)].map((m) => m[1]);
+    const md5s = pdfs.map((e) => createHash('md5').update(e.data).digest('hex').toUpperCase());
+    expect(sjekksums[0]).toMatch(/^[0-9A-F]{32}$/);
+    expect(sjekksums[0]).not.toBe(md5s[0]);
+    expect(sjekksums[1]).toBe(md5s[1]);
+  });
+
+  it('no-melding: only the PDFs', async () => {
+    const { s, zip } = await seedShaped({ kind: 'vedtak', attachments: 2, shapes: ['no-melding'] });
+    expect(rawEntries(zip).map((e) => e.name.toString())).toEqual(s.files.slice(1).map((f) => f.name));
+    expect(s.entries.map((e) => e.name)).toEqual(s.files.slice(1).map((f) => f.name));
+  });
+
+  it('melding-not-first: the Melding is the last entry', async () => {
+    const { zip } = await seedShaped({ kind: 'vedtak', attachments: 2, shapes: ['melding-not-first'] });
+    expect(
+      rawEntries(zip)
+        .map((e) => e.name.toString())
+        .at(-1),
+    ).toBe('hendvendelse.xml');
+  });
+
+  it('data-descriptors: deflated entries with no CRC or sizes in the local headers, as yazl streams them', async () => {
+    const { s, zip } = await seedShaped({ kind: 'vedtak', attachments: 2, shapes: ['data-descriptors'] });
+    for (const [i, e] of rawEntries(zip).entries()) {
+      expect(e.flags & 0x0008).toBe(0x0008);
+      expect(e.method).toBe(8);
+      expect([e.localCrc, e.localCompressedSize, e.localDeclaredSize]).toEqual([0, 0, 0]);
+      expect(zip.readUInt32LE(zip.indexOf(e.data) + e.data.length)).toBe(0x08074b50);
+      expect(sha256(contentOf(e))).toBe(s.entries[i].sha256);
+    }
+    expect((await openZip(zip)).map((e) => e.name)).toEqual(s.entries.map((e) => e.name));
+  });
+
+  it('nested-folders: the PDFs sit in vedlegg/brev/, with folder entries', async () => {
+    const { s, zip } = await seedShaped({ kind: 'vedtak', attachments: 2, shapes: ['nested-folders'] });
+    expect(rawEntries(zip).map((e) => e.name.toString())).toEqual([
+      'hendvendelse.xml',
+      'vedlegg/',
+      'vedlegg/brev/',
+      ...s.files.slice(1).map((f) => `vedlegg/brev/${f.name}`),
+    ]);
+  });
+
+  it('case-collision: two entries whose names differ only in case, with different content', async () => {
+    const { zip } = await seedShaped({ kind: 'vedtak', attachments: 1, shapes: ['case-collision'] });
+    const [, a, b] = rawEntries(zip);
+    expect(a.name.toString().toLowerCase()).toBe(b.name.toString().toLowerCase());
+    expect(a.name.toString()).not.toBe(b.name.toString());
+    expect(sha256(a.data)).not.toBe(sha256(b.data));
+  });
+
+  it('latin1-name: a non-ASCII name in Latin-1 bytes without the UTF-8 flag; filnavn says it in UTF-8', async () => {
+    const { s, zip } = await seedShaped({ kind: 'vedtak', attachments: 1, shapes: ['latin1-name'] });
+    const entry = rawEntries(zip)[1];
+    expect(entry.flags & 0x0800).toBe(0);
+    expect(entry.name.toString('latin1')).toBe(s.files[1].name);
+    expect(s.files[1].name).toMatch(/^Vedtak-særattest-\d+\.pdf$/);
+    expect(entry.name.equals(Buffer.from(s.files[1].name, 'utf8'))).toBe(false);
+  });
+
+  it('unnamed-entry and missing-entry: a PDF no Vedleggsdel names, and a Vedleggsdel with no entry', async () => {
+    const { zip } = await seedShaped({ kind: 'vedtak', attachments: 1, shapes: ['unnamed-entry', 'missing-entry'] });
+    const names = rawEntries(zip).map((e) => e.name.toString());
+    const filnavn = [...zip.toString('utf8').matchAll(/filnavn="([^"]*)"/g)].map((m) => m[1]);
+    expect(names.filter((n) => n !== 'hendvendelse.xml' && !filnavn.includes(n))).toEqual([
+      expect.stringMatching(/^notat-.*\.pdf$/),
+    ]);
+    expect(filnavn.filter((f) => !names.includes(f))).toEqual([expect.stringMatching(/^mangler-.*\.pdf$/)]);
+  });
+
+  it('corrupted-entry: the first PDF no longer matches the CRC-32 its headers carry', async () => {
+    const { zip } = await seedShaped({ kind: 'vedtak', attachments: 2, shapes: ['corrupted-entry'] });
+    const [melding, first, second] = rawEntries(zip);
+    expect(crc32(melding.data) >>> 0).toBe(melding.crc);
+    expect(crc32(first.data) >>> 0).not.toBe(first.crc);
+    expect(first.localCrc).toBe(first.crc);
+    expect(crc32(second.data) >>> 0).toBe(second.crc);
+  });
+
+  it('zip-bomb: an entry named by the Melding that inflates far past the size its headers declare', async () => {
+    const { zip } = await seedShaped({ kind: 'vedtak', attachments: 1, shapes: ['zip-bomb'] });
+    const bomb = rawEntries(zip).find((e) => e.name.toString().startsWith('bilag-')) as RawEntry;
+    expect(bomb.method).toBe(8);
+    expect(bomb.declaredSize).toBe(1024);
+    expect(bomb.localDeclaredSize).toBe(1024);
+    expect(inflateRawSync(bomb.data, { maxOutputLength: 64 * MiB }).length).toBe(16 * MiB);
+    expect(zip.length).toBeLessThan(1 * MiB);
+    expect(zip.toString('utf8')).toContain(`filnavn="${bomb.name.toString()}"`);
+  });
+
+  it.each([
+    ['xxe', /<!DOCTYPE Melding \[\n {2}<!ENTITY xxe SYSTEM "file:\/\/\/etc\/passwd">\n\]>/, '&xxe;'],
+    ['billion-laughs', /<!ENTITY lol9 "(&lol8;){10}">/, '&lol9;'],
+  ])('%s: the Melding declares entities and uses one in Innhold/Data', async (shape, doctype, reference) => {
+    const { zip } = await seedShaped({ kind: 'svarmelding', shapes: [shape] });
+    const xml = contentOf(rawEntries(zip)[0]).toString('utf8');
+    expect(xml).toMatch(doctype);
+    expect(xml).toContain(`<Data format="XML">${reference}&lt;Applikasjonskvittering`);
+  });
+
+  it('takes the same shapes in process, through BrregSimulator.seed', async () => {
+    const [plan] = sim.seed({ orgnr: ORG, kind: 'vedtak', attachments: 2, shapes: ['melding-not-first', 'xxe'] });
+    expect(plan.shapes).toEqual(['melding-not-first', 'xxe']);
+    const zip = await bytesOf(await download(plan.mottakId));
+    const names = rawEntries(zip).map((e) => e.name.toString());
+    expect(names).toHaveLength(3);
+    expect(names.at(-1)).toBe('hendvendelse.xml');
+    expect(zip.toString('utf8')).toContain('<!ENTITY xxe SYSTEM');
+    expect(() => sim.seed({ kind: 'svarmelding', shapes: ['latin1-name'] })).toThrow(/latin1-name/);
+  });
+
+  it('refuses shapes that do not fit the request, naming why', async () => {
+    const bad = async (body: Record<string, unknown>) => {
+      const r = await fetch(`${sim.url}/_sim/forsendelser`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ orgnr: ORG, ...body }),
+      });
+      return { status: r.status, body: await r.text() };
+    };
+    expect(await bad({ kind: 'svarmelding', shapes: ['case-collision'] })).toMatchObject({ status: 400 });
+    expect(await bad({ sizeBytes: 1_000_000, shapes: ['zip-bomb'] })).toMatchObject({
+      status: 400,
+      body: expect.stringContaining('built in memory'),
+    });
+    expect(await bad({ shapes: ['no-such-shape'] })).toMatchObject({ status: 400 });
   });
 });

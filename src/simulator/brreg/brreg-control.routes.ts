@@ -9,7 +9,8 @@ import {
   type ForsendelseState,
 } from './brreg.state';
 import { henvendelseXmlOf } from './forsendelse-zip';
-import { FORSENDELSE_KINDS, MAX_ATTACHMENTS } from './forsendelse.plan';
+import { FORSENDELSE_KINDS, FORSENDELSE_SHAPES, KVITTERING_STATUSES, MAX_ATTACHMENTS } from './forsendelse.plan';
+import type { ForsendelseEntry } from './forsendelse-zip';
 import { HENVENDELSE_FILE_NAME } from './henvendelse-xml.builder';
 import { LOCAL_DATE_TIME_PATTERN } from './local-date-time';
 
@@ -40,8 +41,10 @@ const seedSchema = z.strictObject({
   omitContentLength: z.boolean().optional(),
   mottakId: UUID.optional(),
   meldingsReferanse: TOKEN64.optional(),
-  kvitteringStatus: z.enum(['OK', 'Rejected']).optional(),
+  kvitteringStatus: z.enum(KVITTERING_STATUSES).optional(),
   forceZip64: z.boolean().optional(),
+  shapes: z.array(z.enum(FORSENDELSE_SHAPES)).max(FORSENDELSE_SHAPES.length).optional(),
+  variety: z.boolean().optional(),
 });
 
 const settingsSchema = z.strictObject({
@@ -62,7 +65,7 @@ const hangSchema = z.strictObject({ mottakId: UUID, times });
 /** sha256 is worked out for a seed response only while the request's bytes stay under this. */
 const SEED_SHA256_BUDGET = 64 * 1024 * 1024;
 
-function summary(record: ForsendelseRecord, sha256: string | null) {
+function summary(record: ForsendelseRecord, sha256: string | null, entries: ForsendelseEntry[] | null) {
   const { plan } = record;
   return {
     mottakId: plan.mottakId,
@@ -71,6 +74,8 @@ function summary(record: ForsendelseRecord, sha256: string | null) {
     tjeneste: plan.tjeneste,
     tjenestehandling: plan.tjenestehandling,
     meldingsReferanse: plan.meldingsReferanse,
+    kvitteringStatus: plan.kvitteringStatus ?? null,
+    shapes: plan.shapes,
     status: record.status,
     oppdatert: record.oppdatert,
     createdAt: record.createdAt,
@@ -83,9 +88,16 @@ function summary(record: ForsendelseRecord, sha256: string | null) {
     zip64: plan.forceZip64 || plan.totalSize >= 0xffffffff,
     files: [
       { name: HENVENDELSE_FILE_NAME, size: plan.xmlSize },
-      ...plan.attachments.map((a) => ({ name: a.filnavn, size: a.size, sjekksum: a.withSjekksum })),
+      ...plan.attachments.map((a) => ({
+        name: a.filnavn,
+        entryName: a.entryName,
+        size: a.size,
+        sjekksum: a.withSjekksum,
+      })),
     ],
     sha256,
+    /** Each file entry as served (name, size, sha256 of its content); null until worked out. */
+    entries,
   };
 }
 
@@ -107,9 +119,10 @@ export function brregControlRouter(state: BrregState): Router {
       throw error;
     }
     const bytes = records.reduce((sum, r) => sum + r.plan.totalSize, 0);
-    const hashes =
-      bytes <= SEED_SHA256_BUDGET ? await Promise.all(records.map((r) => state.sha256(r))) : records.map(() => null);
-    res.status(201).json(records.map((r, i) => summary(r, hashes[i])));
+    const hashed = bytes <= SEED_SHA256_BUDGET;
+    const hashes = hashed ? await Promise.all(records.map((r) => state.sha256(r))) : records.map(() => null);
+    const entries = hashed ? await Promise.all(records.map((r) => state.entries(r))) : records.map(() => null);
+    res.status(201).json(records.map((r, i) => summary(r, hashes[i], entries[i])));
   });
 
   router.get('/forsendelser', (req: Request, res: Response) => {
@@ -118,7 +131,7 @@ export function brregControlRouter(state: BrregState): Router {
     const list = state
       .all()
       .filter((r) => (orgnr === undefined || r.plan.orgnr === orgnr) && (wanted === undefined || r.state === wanted));
-    res.json(list.map((r) => summary(r, r.sha256Value ?? null)));
+    res.json(list.map((r) => summary(r, r.sha256Value ?? null, r.entriesValue ?? null)));
   });
 
   router.get('/forsendelser/:mottakId', async (req: Request, res: Response) => {
@@ -128,7 +141,7 @@ export function brregControlRouter(state: BrregState): Router {
       return;
     }
     // Generating the ZIP to hash it takes about a second per GiB.
-    res.json(summary(record, await state.sha256(record)));
+    res.json(summary(record, await state.sha256(record), await state.entries(record)));
   });
 
   router.get('/forsendelser/:mottakId/hendvendelse.xml', async (req: Request, res: Response) => {

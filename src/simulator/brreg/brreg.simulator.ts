@@ -4,7 +4,8 @@ import { RequestObserver, type RequestListener } from '../shared/request-observe
 import { brregOperation } from './brreg-operations';
 import { respondBrregServerError, respondSpringError } from './brreg.errors';
 import { brregRouter } from './brreg.routes';
-import { BrregState } from './brreg.state';
+import { BrregState, type SeedRequest } from './brreg.state';
+import type { ForsendelsePlan } from './forsendelse.plan';
 import { brregControlRouter } from './brreg-control.routes';
 import { resolveBrregOptions, type BrregSimulatorOptions } from './brreg-sim.options';
 import { BrregTokenVerifier } from './brreg-token.verifier';
@@ -19,6 +20,11 @@ export interface BrregSimulator {
   port: number;
   /** In-process only: called at each phase of a download, confirm or available call (request-observer.ts). */
   onRequest(listener: RequestListener): () => void;
+  /**
+   * In-process seeding, the same as `POST /_sim/forsendelser` (orgnr defaults to 311000012, count to 1); returns the
+   * plans (mottakId, kind, shapes, sizes…). Throws SeedError where the control API answers 400.
+   */
+  seed(request: Partial<SeedRequest>): ForsendelsePlan[];
   close(): Promise<void>;
 }
 
@@ -60,6 +66,7 @@ export async function startBrregSimulator(options: Partial<BrregSimulatorOptions
     outboundUrl: `${server.url}/outbound`,
     port: server.port,
     onRequest: (listener) => observer.onRequest(listener),
+    seed: (request) => state.seed({ orgnr: '311000012', count: 1, ...request }).map((r) => r.plan),
     close: () => server.close(),
   };
 }

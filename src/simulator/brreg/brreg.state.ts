@@ -3,7 +3,12 @@ import { BoundedLog, BoundedMap } from '../shared/bounded-log';
 import { SeededRandom } from '../shared/seeded-random';
 import type { AuthFailure } from './brreg.errors';
 import { TokenRevocation } from './brreg-token.verifier';
-import { forsendelseSha256, type ForsendelseZipCache } from './forsendelse-zip';
+import {
+  forsendelseEntries,
+  forsendelseSha256,
+  type ForsendelseEntry,
+  type ForsendelseZipCache,
+} from './forsendelse-zip';
 import { PlanError, planForsendelse, type ForsendelsePlan, type PlanRequest } from './forsendelse.plan';
 import { osloLocalDateTime } from './local-date-time';
 
@@ -25,6 +30,7 @@ export interface ForsendelseRecord {
   cache: ForsendelseZipCache;
   sha256?: Promise<string>;
   sha256Value?: string;
+  entriesValue?: ForsendelseEntry[];
 }
 
 export interface SeedRequest extends Omit<PlanRequest, 'mottakId'> {
@@ -302,6 +308,12 @@ export class BrregState {
       return value;
     });
     return record.sha256;
+  }
+
+  /** Each entry's name, size and sha256 (a pass over the attachments, once). */
+  async entries(record: ForsendelseRecord): Promise<ForsendelseEntry[]> {
+    record.entriesValue = await forsendelseEntries(record.plan, record.cache);
+    return record.entriesValue;
   }
 
   releaseHungDownloads(): void {

@@ -1,4 +1,5 @@
 import { SeededRandom } from '../shared/seeded-random';
+import { craftedForsendelseZip } from './crafted-forsendelse';
 import { HENVENDELSE_FILE_NAME, henvendelseXmlSize } from './henvendelse-xml.builder';
 import { MIN_ATTACHMENT_SIZE } from './seeded-attachment';
 import { layoutStoredZip, type ZipTimestamp } from './stored-zip';
@@ -9,10 +10,51 @@ import { layoutStoredZip, type ZipTimestamp } from './stored-zip';
  */
 export type ForsendelseKind = 'svarmelding' | 'vedtak';
 export const FORSENDELSE_KINDS = ['svarmelding', 'vedtak'] as const;
-export type KvitteringStatus = 'OK' | 'Rejected';
+/** Applikasjonskvittering `Status` values (spec/henvendelse.md §3). */
+export const KVITTERING_STATUSES = ['OK', 'Rejected', 'ValidationFailed', 'UnExpectedError', 'NotSet'] as const;
+export type KvitteringStatus = (typeof KVITTERING_STATUSES)[number];
+
+/**
+ * Shapes a forsendelse can be given on purpose (docs/simulators/brreg.md). The first three are what Brreg may send
+ * (names that differ in case, a wrong sjekksum, no Melding) and stream at any size; the rest are surprises for the
+ * bridge's hostile-input tests and are built in memory (small attachments only).
+ */
+export const FORSENDELSE_SHAPES = [
+  'entry-case-differs',
+  'wrong-sjekksum',
+  'no-melding',
+  'melding-not-first',
+  'data-descriptors',
+  'nested-folders',
+  'case-collision',
+  'latin1-name',
+  'unnamed-entry',
+  'missing-entry',
+  'corrupted-entry',
+  'zip-bomb',
+  'xxe',
+  'billion-laughs',
+] as const;
+export type ForsendelseShape = (typeof FORSENDELSE_SHAPES)[number];
+/** Shapes the streamed stored writer can make; any other needs the in-memory crafted writer. */
+export const STREAMED_SHAPES: ReadonlySet<ForsendelseShape> = new Set([
+  'entry-case-differs',
+  'wrong-sjekksum',
+  'no-melding',
+]);
+/** Shapes that change an attachment, so a svarmelding (none) cannot have them. */
+const NEEDS_ATTACHMENT: ReadonlySet<ForsendelseShape> = new Set([
+  'entry-case-differs',
+  'wrong-sjekksum',
+  'nested-folders',
+  'case-collision',
+  'latin1-name',
+]);
 
 export interface AttachmentPlan {
   filnavn: string;
+  /** The ZIP entry's name; equals filnavn unless a shape changes it. */
+  entryName: string;
   vedleggType: string;
   vedleggNavn: string;
   size: number;
@@ -35,6 +77,10 @@ export interface ForsendelsePlan {
   /** Entry timestamps; drawn from the seed (not the clock) so the bytes stay reproducible. */
   time: ZipTimestamp;
   forceZip64: boolean;
+  /** Shapes given on purpose, in FORSENDELSE_SHAPES order; empty for an ordinary forsendelse. */
+  shapes: ForsendelseShape[];
+  /** The kvittering's Status for a svarmelding. */
+  kvitteringStatus?: KvitteringStatus;
   xmlSize: number;
   totalSize: number;
 }
@@ -50,6 +96,12 @@ export interface PlanRequest {
   meldingsReferanse?: string;
   kvitteringStatus?: KvitteringStatus;
   forceZip64?: boolean;
+  shapes?: readonly ForsendelseShape[];
+  /**
+   * Draw from the whole range Brreg produces where the request leaves a choice open: every kvittering Status, 1–10
+   * attachments, entry names that differ in case. Off by default, so existing seeds keep their bytes.
+   */
+  variety?: boolean;
 }
 
 export interface PlanSettings {
@@ -73,6 +125,10 @@ interface Draws {
   saksnr: string;
   journal: string;
   time: ZipTimestamp;
+  /** Drawn last, so the draws before them stay what they were before `variety` existed. */
+  varietyStatus: number;
+  varietyCount: number;
+  varietyCase: number;
 }
 
 /** Always the same draws in the same order, whatever the request sets, so one field never shifts the others. */
@@ -98,6 +154,9 @@ function draw(random: SeededRandom): Draws {
       minute: Math.floor(random.next() * 60),
       second: Math.floor(random.next() * 60),
     },
+    varietyStatus: random.next(),
+    varietyCount: random.next(),
+    varietyCase: random.next(),
   };
 }
 
@@ -114,13 +173,18 @@ const KVITTERINGER = {
     tekst: 'Følgende vedlegg skulle vært med, men er ikke lastet opp: \nVEDT\n',
     kode: 305,
   },
+  // No sample shows these three; texts and codes are ours (docs/simulators/brreg.md).
+  validation: { status: 'ValidationFailed', tekst: 'Innholdet i meldingen er ikke gyldig', kode: 300 },
+  error: { status: 'UnExpectedError', tekst: 'En uventet feil oppstod ved mottak av meldingen', kode: 500 },
+  notSet: { status: 'NotSet', tekst: '', kode: 0 },
 } as const;
+type Kvittering = (typeof KVITTERINGER)[keyof typeof KVITTERINGER];
 
 function escapeInner(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function kvitteringXml(kvittering: (typeof KVITTERINGER)[keyof typeof KVITTERINGER], referanse: string): string {
+function kvitteringXml(kvittering: Kvittering, referanse: string): string {
   return (
     '<Applikasjonskvittering xmlns="http://schema.brreg.no/postmottak/applikasjonskvittering">' +
     `<Status>${kvittering.status}</Status><StatusTekst>${escapeInner(kvittering.tekst)}</StatusTekst>` +
@@ -152,10 +216,25 @@ function chooseTjeneste(request: PlanRequest, kind: ForsendelseKind, draws: Draw
   return draws.tjeneste < 0.5 ? 'intef' : 'eting';
 }
 
-function svarmeldingInnhold(request: PlanRequest, tjeneste: string, referanse: string, draws: Draws) {
-  const ok = request.kvitteringStatus === undefined ? draws.variant < 0.6 : request.kvitteringStatus === 'OK';
-  const rejected = tjeneste === 'brpostmottak' ? KVITTERINGER.envelope : KVITTERINGER.attachments;
-  return { format: 'XML', text: kvitteringXml(ok ? KVITTERINGER.ok : rejected, referanse) };
+function chooseStatus(request: PlanRequest, draws: Draws): KvitteringStatus {
+  if (request.kvitteringStatus !== undefined) {
+    return request.kvitteringStatus;
+  }
+  if (request.variety) {
+    return KVITTERING_STATUSES[Math.floor(draws.varietyStatus * KVITTERING_STATUSES.length)];
+  }
+  return draws.variant < 0.6 ? 'OK' : 'Rejected';
+}
+
+function svarmeldingInnhold(status: KvitteringStatus, tjeneste: string, referanse: string) {
+  const byStatus: Record<KvitteringStatus, Kvittering> = {
+    OK: KVITTERINGER.ok,
+    Rejected: tjeneste === 'brpostmottak' ? KVITTERINGER.envelope : KVITTERINGER.attachments,
+    ValidationFailed: KVITTERINGER.validation,
+    UnExpectedError: KVITTERINGER.error,
+    NotSet: KVITTERINGER.notSet,
+  };
+  return { format: 'XML', text: kvitteringXml(byStatus[status], referanse) };
 }
 
 interface VedtakStyle {
@@ -196,17 +275,24 @@ function vedtakStyle(tjeneste: string, orgnr: string, draws: Draws): VedtakStyle
 
 type PlanBase = Omit<ForsendelsePlan, 'attachments' | 'xmlSize' | 'totalSize' | 'forceZip64'>;
 
+/** The entries of a streamed (stored) forsendelse, in order; the crafted shapes lay out their own. */
+export function storedEntrySpecs(plan: ForsendelsePlan): { name: string; size: number }[] {
+  const melding = plan.shapes.includes('no-melding') ? [] : [{ name: HENVENDELSE_FILE_NAME, size: plan.xmlSize }];
+  return [...melding, ...plan.attachments.map((a) => ({ name: a.entryName, size: a.size }))];
+}
+
+export function isCrafted(plan: Pick<ForsendelsePlan, 'shapes'>): boolean {
+  return plan.shapes.some((s) => !STREAMED_SHAPES.has(s));
+}
+
 function complete(base: PlanBase, attachments: AttachmentPlan[], forceZip64: boolean): ForsendelsePlan {
   const plan: ForsendelsePlan = { ...base, attachments, forceZip64, xmlSize: 0, totalSize: 0 };
   plan.xmlSize = henvendelseXmlSize(plan);
-  const layout = layoutStoredZip(
-    [
-      { name: HENVENDELSE_FILE_NAME, size: plan.xmlSize },
-      ...attachments.map((a) => ({ name: a.filnavn, size: a.size })),
-    ],
-    forceZip64,
-  );
-  plan.totalSize = layout.totalSize;
+  if (isCrafted(plan)) {
+    plan.totalSize = craftedForsendelseZip(plan).length;
+    return plan;
+  }
+  plan.totalSize = layoutStoredZip(storedEntrySpecs(plan), forceZip64).totalSize;
   return plan;
 }
 
@@ -215,16 +301,23 @@ function attachmentPlans(
   style: VedtakStyle,
   draws: Draws,
   settings: PlanSettings,
+  shapes: readonly ForsendelseShape[],
 ): AttachmentPlan[] {
   return sizes.map((size, i) => {
     const { type, navn } = style.vedlegg(i);
+    // Like the sample letters: <saksnr>-<seq>-<journalnr>.pdf
+    let filnavn = `${draws.time.year}${draws.saksnr}-${String(i + 1).padStart(3, '0')}-${draws.time.year}${draws.journal}.pdf`;
+    if (i === 0 && shapes.includes('latin1-name')) {
+      filnavn = `Vedtak-særattest-${draws.saksnr}.pdf`;
+    }
     return {
-      // Like the sample letters: <saksnr>-<seq>-<journalnr>.pdf
-      filnavn: `${draws.time.year}${draws.saksnr}-${String(i + 1).padStart(3, '0')}-${draws.time.year}${draws.journal}.pdf`,
+      filnavn,
+      // A Windows tool that upper-cases the extension (pybrreg matches ignoring case for this reason).
+      entryName: shapes.includes('entry-case-differs') ? filnavn.replace(/\.pdf$/, '.PDF') : filnavn,
       vedleggType: type,
       vedleggNavn: navn,
       size,
-      withSjekksum: size <= settings.sjekksumMaxBytes,
+      withSjekksum: size <= settings.sjekksumMaxBytes || (i === 0 && shapes.includes('wrong-sjekksum')),
     };
   });
 }
@@ -269,6 +362,11 @@ function fitToSize(
 export function planForsendelse(request: PlanRequest, random: SeededRandom, settings: PlanSettings): ForsendelsePlan {
   const draws = draw(random);
   const kind = chooseKind(request, draws);
+  const requested = new Set(request.shapes ?? []);
+  if (request.variety && request.shapes === undefined && kind === 'vedtak' && draws.varietyCase < 0.25) {
+    requested.add('entry-case-differs');
+  }
+  const shapes = FORSENDELSE_SHAPES.filter((s) => requested.has(s));
   const tjeneste = chooseTjeneste(request, kind, draws);
   const meldingsReferanse = request.meldingsReferanse ?? draws.meldingsReferanse;
   const base = {
@@ -281,13 +379,26 @@ export function planForsendelse(request: PlanRequest, random: SeededRandom, sett
     schemaLocation: tjeneste !== 'eting',
     contentSeed: draws.contentSeed,
     time: draws.time,
+    shapes,
   };
+  const crafted = isCrafted(base);
+  if (crafted && (request.sizeBytes !== undefined || request.forceZip64)) {
+    throw new PlanError(
+      `shapes ${shapes.filter((s) => !STREAMED_SHAPES.has(s)).join(', ')} are built in memory: ` +
+        'sizeBytes and forceZip64 do not apply to them',
+    );
+  }
   if (kind === 'svarmelding') {
+    const needAttachment = shapes.filter((s) => NEEDS_ATTACHMENT.has(s));
+    if (needAttachment.length > 0) {
+      throw new PlanError(`a svarmelding carries no attachments, so shapes ${needAttachment.join(', ')} do not apply`);
+    }
     if (request.sizeBytes !== undefined || request.attachments !== undefined) {
       throw new PlanError('a svarmelding carries no attachments, so sizeBytes and attachments do not apply to it');
     }
+    const status = chooseStatus(request, draws);
     return complete(
-      { ...base, innhold: svarmeldingInnhold(request, tjeneste, meldingsReferanse, draws) },
+      { ...base, kvitteringStatus: status, innhold: svarmeldingInnhold(status, tjeneste, meldingsReferanse) },
       [],
       request.forceZip64 ?? false,
     );
@@ -295,8 +406,10 @@ export function planForsendelse(request: PlanRequest, random: SeededRandom, sett
   const style = vedtakStyle(tjeneste, request.orgnr, draws);
   const vedtakBase = { ...base, innhold: style.innhold };
   const make = (sizes: number[], forceZip64: boolean): ForsendelsePlan =>
-    complete(vedtakBase, attachmentPlans(sizes, style, draws, settings), forceZip64);
-  const count = request.attachments ?? 1 + Math.floor(draws.count * 3);
+    complete(vedtakBase, attachmentPlans(sizes, style, draws, settings, shapes), forceZip64);
+  const count =
+    request.attachments ??
+    (request.variety ? 1 + Math.floor(draws.varietyCount * MAX_ATTACHMENTS) : 1 + Math.floor(draws.count * 3));
   if (request.sizeBytes === undefined) {
     return make(draws.sizes.slice(0, count), request.forceZip64 ?? false);
   }

@@ -52,6 +52,7 @@ function aPlan(overrides: Partial<ForsendelsePlan>): ForsendelsePlan {
     contentSeed: 1,
     time: { year: 2026, month: 3, day: 12, hour: 10, minute: 0, second: 0 },
     forceZip64: false,
+    shapes: [],
     xmlSize: 0,
     totalSize: 0,
     ...overrides,
@@ -69,6 +70,7 @@ const ETING = aPlan({
   attachments: [
     {
       filnavn: '20260000123456-001-2026031201.pdf',
+      entryName: '20260000123456-001-2026031201.pdf',
       vedleggType: 'VEDTAK',
       vedleggNavn: 'Vedtak om sletting',
       size: 1000,
@@ -76,6 +78,7 @@ const ETING = aPlan({
     },
     {
       filnavn: '20260000123456-002-2026031201.pdf',
+      entryName: '20260000123456-002-2026031201.pdf',
       vedleggType: 'PAATEGNING',
       vedleggNavn: 'Påtegnet slettedokument',
       size: 1000,

@@ -5,17 +5,61 @@ import { SeededRandom } from '../shared/seeded-random';
 import { crc32CombineWith, crc32ShiftOperator } from './crc32-combine';
 
 /**
- * The bytes of one generated attachment: a PDF header, a body made of one seeded 64 KiB block repeated with the first
- * 16 bytes of every block varied (so no two blocks, attachments or forsendelser are alike), and a PDF trailer. Any
- * byte range can be produced on demand, so nothing of size is ever held in memory, and the CRC-32 is computed per
- * block with crc32_combine instead of a pass over the bytes.
+ * The bytes of one generated attachment: a valid one-page PDF (PDF 1.7: catalog, page, Helvetica, a content stream
+ * that names the attachment) followed by an unreferenced stream object whose data is one seeded 64 KiB block repeated
+ * with the first 16 bytes of every block varied (so no two blocks, attachments or forsendelser are alike), then the
+ * cross-reference table and trailer. Every number that depends on the size is padded to a fixed width, so the head
+ * and tail have the same length at any size, and any byte range can be produced on demand: nothing of size is ever
+ * held in memory, and the CRC-32 is computed per block with crc32_combine instead of a pass over the bytes.
  */
 export const ATTACHMENT_BLOCK_SIZE = 64 * 1024;
 const VARIATION_SIZE = 16;
-// Enough of a PDF for content sniffers (file-type, `file`) to call it one; the body is not a valid PDF.
-const PDF_HEAD = Buffer.from('%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n', 'latin1');
-const PDF_TAIL = Buffer.from('\n%%EOF\n', 'latin1');
-export const MIN_ATTACHMENT_SIZE = PDF_HEAD.length + PDF_TAIL.length;
+/** Width of the padded numbers (stream length, startxref): room for any safe integer. */
+const NUMBER_WIDTH = 16;
+
+interface PdfFrame {
+  head: Buffer;
+  tail: Buffer;
+}
+
+function pdfFrame(seed: number, index: number, size: number): PdfFrame {
+  const label = `dokument ${String((index + 1) % 100).padStart(2, '0')}, innhold ${(seed >>> 0).toString(16).padStart(8, '0')}`;
+  const text = `BT /F1 14 Tf 72 770 Td (Brreg-simulator: ${label}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
+  ];
+  // The binary comment line tells transfer tools the file is not text (PDF 32000-1 §7.5.2).
+  let head = '%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(head.length);
+    head += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  offsets.push(head.length);
+  const streamStart = `6 0 obj\n<< /Length `;
+  const streamEnd = ` >>\nstream\n`;
+  const tailStart = '\nendstream\nendobj\n';
+  const trailerOf = (xrefOffset: number): string =>
+    'xref\n0 7\n0000000000 65535 f \n' +
+    offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('') +
+    `trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n${String(xrefOffset).padEnd(NUMBER_WIDTH, ' ')}\n%%EOF\n`;
+  const headLength = head.length + streamStart.length + NUMBER_WIDTH + streamEnd.length;
+  const tailLength = tailStart.length + trailerOf(0).length;
+  const dataLength = Math.max(0, size - headLength - tailLength);
+  const fullHead = head + streamStart + String(dataLength).padEnd(NUMBER_WIDTH, ' ') + streamEnd;
+  const xrefOffset = headLength + dataLength + tailStart.length;
+  return {
+    head: Buffer.from(fullHead, 'latin1'),
+    tail: Buffer.from(tailStart + trailerOf(xrefOffset), 'latin1'),
+  };
+}
+
+const EMPTY_FRAME = pdfFrame(0, 0, 0);
+export const MIN_ATTACHMENT_SIZE = EMPTY_FRAME.head.length + EMPTY_FRAME.tail.length;
 
 // Hot loops read these as module constants: a global lookup (`Math.imul`) is many times slower when the code runs
 // inside a vm context, as it does under jest, and the in-process benchmarks and tests stream GiBs through here.
@@ -57,6 +101,7 @@ export class SeededAttachment {
   private readonly variationView = new DataView(this.variation.buffer, this.variation.byteOffset, VARIATION_SIZE);
   private variationBlock = -1;
   private readonly bodyEnd: number;
+  private readonly frame: PdfFrame;
 
   constructor(
     private readonly seed: number,
@@ -67,7 +112,8 @@ export class SeededAttachment {
       throw new RangeError(`an attachment needs at least ${MIN_ATTACHMENT_SIZE} bytes, got ${size}`);
     }
     this.base = baseBlockFor(seed >>> 0);
-    this.bodyEnd = size - PDF_TAIL.length;
+    this.frame = pdfFrame(seed, index, size);
+    this.bodyEnd = size - this.frame.tail.length;
   }
 
   /** Writes bytes [position, position + target.length) of the attachment into target. */
@@ -80,14 +126,14 @@ export class SeededAttachment {
     let at = 0;
     while (pos < end) {
       let n: number;
-      if (pos < PDF_HEAD.length) {
-        n = min(PDF_HEAD.length, end) - pos;
-        PDF_HEAD.copy(target, at, pos, pos + n);
+      if (pos < this.frame.head.length) {
+        n = min(this.frame.head.length, end) - pos;
+        this.frame.head.copy(target, at, pos, pos + n);
       } else if (pos >= this.bodyEnd) {
         n = end - pos;
-        PDF_TAIL.copy(target, at, pos - this.bodyEnd, pos - this.bodyEnd + n);
+        this.frame.tail.copy(target, at, pos - this.bodyEnd, pos - this.bodyEnd + n);
       } else {
-        n = this.fillBody(target, at, pos - PDF_HEAD.length, min(end, this.bodyEnd) - pos);
+        n = this.fillBody(target, at, pos - this.frame.head.length, min(end, this.bodyEnd) - pos);
       }
       pos += n;
       at += n;
@@ -126,8 +172,8 @@ export class SeededAttachment {
 
   /** CRC-32 of the whole attachment, in O(size / 64 KiB) small steps. */
   crc32(): number {
-    let crc = crc32(PDF_HEAD);
-    const bodyLength = this.bodyEnd - PDF_HEAD.length;
+    let crc = crc32(this.frame.head);
+    const bodyLength = this.bodyEnd - this.frame.head.length;
     const fullBlocks = floor(bodyLength / ATTACHMENT_BLOCK_SIZE);
     for (let k = 0; k < fullBlocks; k++) {
       crc = crc32(this.variationOf(k), crc);
@@ -140,7 +186,7 @@ export class SeededAttachment {
         crc = crc32(this.base.block.subarray(VARIATION_SIZE, rest), crc);
       }
     }
-    return crc32(PDF_TAIL, crc);
+    return crc32(this.frame.tail, crc);
   }
 
   /** The bytes in order, `chunkSize` at a time, each chunk a fresh buffer (a consumer may keep it). */

@@ -16,6 +16,20 @@ export interface ArkivmeldingInfo {
    * (`null` where the element is missing), or the 500 the IP's send would hit while computing them.
    */
   referencedFiles: (string | null)[] | IpHttpError;
+  /** For tests and the demo (the IP itself reads only the fields above). */
+  summary: ArkivmeldingSummary;
+}
+
+/** What a receiving archive would see first: the journalpost's titles and its documents. */
+export interface ArkivmeldingSummary {
+  tittel: string | null;
+  offentligTittel: string | null;
+  dokumentbeskrivelser: {
+    dokumentnummer: string | null;
+    tittel: string | null;
+    tilknyttetRegistreringSom: string | null;
+    referanseDokumentfil: (string | null)[];
+  }[];
 }
 
 function children(element: XmlElement, localName: string): XmlElement[] {
@@ -100,7 +114,18 @@ export function readArkivmelding(bytes: Buffer): ArkivmeldingInfo {
     );
   }
   const journalpostnummer = jaxbInteger(lastText(journalpost, 'journalpostnummer'));
+  const summary: ArkivmeldingSummary = {
+    tittel: lastText(journalpost, 'tittel') ?? null,
+    offentligTittel: lastText(journalpost, 'offentligTittel') ?? null,
+    dokumentbeskrivelser: children(journalpost, 'dokumentbeskrivelse').map((d) => ({
+      dokumentnummer: lastText(d, 'dokumentnummer') ?? null,
+      tittel: lastText(d, 'tittel') ?? null,
+      tilknyttetRegistreringSom: lastText(d, 'tilknyttetRegistreringSom') ?? null,
+      referanseDokumentfil: children(d, 'dokumentobjekt').map((o) => lastText(o, 'referanseDokumentfil') ?? null),
+    })),
+  };
   return {
+    summary,
     offentligTittel: lastText(journalpost, 'offentligTittel'),
     messageReference:
       journalpostnummer === undefined

@@ -242,6 +242,8 @@ async function upload(ctx: IpContext, req: Request, res: Response): Promise<void
     out.arkivmelding = arkivmelding;
     out.arkivmeldingText =
       content !== undefined && content.length <= KEPT_FILE_BYTES ? content.toString('utf8') : undefined;
+    conversation.trace.arkivmelding = arkivmelding.summary;
+    conversation.trace.arkivmeldingText = out.arkivmeldingText;
     conversation.messageTitle = arkivmelding.offentligTittel ?? null;
     if (arkivmelding.messageReference !== undefined) {
       conversation.messageReference = arkivmelding.messageReference;

@@ -39,6 +39,18 @@ function outMessageState(ctx: IpContext, c: Conversation): string {
   return c.trace.outMessageDeleted ?? 'present';
 }
 
+function filesView(files: Conversation['trace']['files']): Record<string, unknown>[] {
+  return files.map((f) => ({
+    filename: f.filename,
+    title: f.title,
+    contentType: f.contentType,
+    declaredSize: f.declaredSize,
+    size: f.size,
+    sha256: f.sha256,
+    stored: f.stored,
+  }));
+}
+
 /** What the simulator knows about one message, for tests and benchmarks. */
 function messageView(ctx: IpContext, c: Conversation): Record<string, unknown> {
   return {
@@ -54,15 +66,8 @@ function messageView(ctx: IpContext, c: Conversation): Record<string, unknown> {
     createdAt: timeText(ctx, c.trace.createdMs),
     expiry: timeText(ctx, c.expiryMs),
     outMessage: outMessageState(ctx, c),
-    files: c.trace.files.map((f) => ({
-      filename: f.filename,
-      title: f.title,
-      contentType: f.contentType,
-      declaredSize: f.declaredSize,
-      size: f.size,
-      sha256: f.sha256,
-      stored: f.stored,
-    })),
+    files: filesView(c.trace.files),
+    arkivmelding: c.trace.arkivmelding ?? null,
     sendAccepted: c.trace.sendAccepted,
     sendRejected: c.trace.sendRejected,
     copiesDelivered: c.trace.copiesDelivered,
@@ -105,6 +110,24 @@ export function createIpControlRouter(ctx: IpContext): Router {
       return;
     }
     res.json(messageView(ctx, conversation));
+  });
+
+  control.get('/messages/:messageId/files', (req, res) => {
+    const conversation = ctx.store.conversationByMessageId(req.params.messageId);
+    if (conversation === undefined) {
+      res.status(404).json({ error: `no message ${req.params.messageId}` });
+      return;
+    }
+    res.json(filesView(conversation.trace.files));
+  });
+
+  control.get('/messages/:messageId/arkivmelding.xml', (req, res) => {
+    const text = ctx.store.conversationByMessageId(req.params.messageId)?.trace.arkivmeldingText;
+    if (text === undefined) {
+      res.status(404).json({ error: 'no arkivmelding.xml (≤ 1 MiB) uploaded for that message' });
+      return;
+    }
+    res.type('application/xml').send(text);
   });
 
   control.get('/messages/:messageId/files/:filename', (req, res) => {

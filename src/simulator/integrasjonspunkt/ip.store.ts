@@ -1,4 +1,4 @@
-import type { ArkivmeldingInfo } from './arkivmelding.reader';
+import type { ArkivmeldingInfo, ArkivmeldingSummary } from './arkivmelding.reader';
 import type { IntegrasjonspunktSimulatorOptions } from './integrasjonspunkt-sim.options';
 import type { IpDateTime } from './ip-time';
 import type { JsonObject } from './sbd.validation';
@@ -70,6 +70,10 @@ export interface MessageTrace {
   sendRejected: number;
   /** Copies the asynchronous send delivered to the receiver; more than one is a double delivery. */
   copiesDelivered: number;
+  /** The last uploaded arkivmelding.xml, read; kept after the send (the out-message is then gone). */
+  arkivmelding?: ArkivmeldingSummary;
+  /** Its text (≤ 1 MiB). */
+  arkivmeldingText?: string;
   /** Name of the status script that drove this message after SENDT, if any. */
   script?: string;
   outMessageDeleted?: 'sent' | 'client' | 'expired';
