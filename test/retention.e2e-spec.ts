@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
@@ -21,6 +22,7 @@ import { RetentionModule } from '../src/retention/retention.module';
 import { RetentionService } from '../src/retention/retention.service';
 import { eventually } from './support/bridge-harness';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { LogCapture } from './support/log-capture';
 import { aConfig } from './support/test-config';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -156,11 +158,15 @@ describe('retention (real Postgres)', () => {
       { state: 'FORWARDING', daysAgo: 400 },
     ]);
     const metrics = new Metrics();
+    const logs = new LogCapture();
+    Logger.overrideLogger(logs);
 
-    const result = await service({ RETENTION_DAYS: '30', EFM_TTL_HOURS: '24' }, metrics).prune({
-      batchSize: 3,
-      budgetMs: 60_000,
-    });
+    const result = await service({ RETENTION_DAYS: '30', EFM_TTL_HOURS: '24' }, metrics)
+      .prune({ batchSize: 3, budgetMs: 60_000 })
+      .finally(() => {
+        // Back to what test/setup/quiet-logs.ts set.
+        Logger.overrideLogger(process.env.TEST_LOGS ? ['log', 'error', 'warn', 'debug'] : false);
+      });
 
     expect(result).toMatchObject({
       forsendelse: 10,
@@ -185,6 +191,22 @@ describe('retention (real Postgres)', () => {
       forsendelse_attempt: 10,
       forsendelse_event: 10 * EVENTS_PER_ROW,
     });
+    // One line per run, with the counts.
+    expect(logs.entries.filter((e) => e.context === 'Retention')).toEqual([
+      {
+        level: 'log',
+        context: 'Retention',
+        fields: expect.objectContaining({
+          msg: 'confirmed forsendelser pruned',
+          retentionDays: 30,
+          forsendelse: 10,
+          forsendelse_attempt: 10,
+          forsendelse_event: 10 * EVENTS_PER_ROW,
+          batches: 4,
+          more: false,
+        }) as unknown,
+      },
+    ]);
   });
 
   it('deletes the oldest confirms first and stops at its time budget, leaving the rest for the next run', async () => {
