@@ -493,9 +493,13 @@ async function pruneLargest(f: Fixture, reps: number): Promise<PruneFigures> {
       more = result.more;
       if (batchMs.length === 1) {
         // The plan of a full batch, run once more under EXPLAIN ANALYZE and rolled back.
-        const [query] = f.captured;
+        const query = f.captured.find((q) => /^\s*WITH\b/i.test(q.sql));
+        if (query === undefined) {
+          throw new Error('the prune statement was not captured');
+        }
         await pg.query('BEGIN');
         try {
+          await pg.query('SET LOCAL jit = off');
           const { rows } = await pg.query<{ 'QUERY PLAN': string }>(
             `EXPLAIN (ANALYZE, BUFFERS) ${query.sql}`,
             query.parameters,
