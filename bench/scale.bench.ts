@@ -180,7 +180,7 @@ async function main(): Promise<void> {
         plans[f.rows][tick] = await explainTick(f, tick);
       }
     }
-    const pruned = prune ? await pruneLargest(fixtures[fixtures.length - 1], reps) : undefined;
+    const pruned = prune ? await pruneLargest(fixtures[fixtures.length - 1], inFlightCount, reps) : undefined;
     report(fixtures, times, plans, sizes, inFlightCount, reps, pruned);
   } finally {
     for (const f of fixtures) {
@@ -468,7 +468,7 @@ async function timeTicks(f: Fixture, reps: number): Promise<Record<Tick, number[
  * --prune: the retention job's work on the largest size, one batch per call (a zero time budget stops each
  * run after its first batch) so that every batch is timed; then the ticks again, before and after a VACUUM.
  */
-async function pruneLargest(f: Fixture, reps: number): Promise<PruneFigures> {
+async function pruneLargest(f: Fixture, inFlight: number, reps: number): Promise<PruneFigures> {
   const pg = new Client({ connectionString: f.db.url });
   await pg.connect();
   try {
@@ -492,7 +492,7 @@ async function pruneLargest(f: Fixture, reps: number): Promise<PruneFigures> {
       deleted.forsendelse_event += result.forsendelse_event;
       more = result.more;
       if (batchMs.length === 1) {
-        // The plan of a full batch, run once more under EXPLAIN ANALYZE and rolled back.
+        // The plan of the next batch (a full one at any real size), under EXPLAIN ANALYZE and rolled back.
         const query = f.captured.find((q) => /^\s*WITH\b/i.test(q.sql));
         if (query === undefined) {
           throw new Error('the prune statement was not captured');
@@ -511,6 +511,23 @@ async function pruneLargest(f: Fixture, reps: number): Promise<PruneFigures> {
       }
     }
     const seconds = (performance.now() - t0) / 1000;
+    // The smoke's check: every old row went, with its children, and nothing in flight did.
+    const { rows: left } = await pg.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM forsendelse GROUP BY state`,
+    );
+    const confirmedLeft = left.find((r) => r.state === 'CONFIRMED')?.n ?? 0;
+    const inFlightLeft = left.reduce((sum, r) => sum + (r.state === 'CONFIRMED' ? 0 : r.n), 0);
+    const expected = f.rows - inFlight;
+    if (
+      inFlightLeft !== inFlight ||
+      confirmedLeft !== 0 ||
+      deleted.forsendelse !== expected ||
+      deleted.forsendelse_event !== 8 * expected
+    ) {
+      throw new Error(
+        `prune left ${confirmedLeft} CONFIRMED and ${inFlightLeft} of ${inFlight} in-flight rows; deleted ${JSON.stringify(deleted)} of ${expected} old rows`,
+      );
+    }
     const statements = f.captured.filter((q) => /^\s*WITH\b/i.test(q.sql)).length;
     f.captured = undefined;
     const ticksAfterMs = await timeTicks(f, reps);
@@ -527,7 +544,13 @@ async function pruneLargest(f: Fixture, reps: number): Promise<PruneFigures> {
       seconds,
       batchMs: { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] },
       plan,
-      seqScans: plan.filter((line) => /Seq Scan on forsendelse/.test(line)).map((line) => line.trim()),
+      seqScans: [
+        ...new Set(
+          plan
+            .map((line) => /(Seq Scan on forsendelse\w*)/.exec(line)?.[1])
+            .filter((s): s is string => s !== undefined),
+        ),
+      ],
       ticksAfterMs,
       ticksAfterVacuumMs,
     };
@@ -696,7 +719,7 @@ function reportPrune(
       median(pruned.ticksAfterVacuumMs[s.tick]).toFixed(1),
     ]),
   );
-  console.log('\nEXPLAIN (ANALYZE, BUFFERS) of the first batch (rolled back):');
+  console.log('\nEXPLAIN (ANALYZE, BUFFERS) of the second batch (rolled back):');
   for (const line of pruned.plan) {
     console.log(`      ${line}`);
   }
