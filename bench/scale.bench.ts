@@ -6,6 +6,11 @@
  * Each tick calls the service method its processor calls; the sizes are timed alternately, --reps times
  * after a warm-up, and the median is kept. The SQL each tick ran is captured from TypeORM and run again
  * under EXPLAIN (ANALYZE, BUFFERS) in a transaction that is rolled back.
+ *
+ * --prune (retention, RETENTION_DAYS): the CONFIRMED rows are confirmed before the retention cut-off instead,
+ * 91–181 days ago. After the timed ticks the largest size is pruned by RetentionService in its batches, timed
+ * per batch with the statements counted, and its ticks are timed again: right after the prune and after a
+ * VACUUM. Results go to bench/results/retention.json (not scale.json) and no chart is drawn.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +38,7 @@ import { Metrics } from '../src/ops/metrics';
 import { QueuesModule } from '../src/queues/queues.module';
 import { WorkQueues } from '../src/queues/work-queues';
 import { ReconcileService } from '../src/reconcile/reconcile.service';
+import { RETENTION_BATCH, RetentionService } from '../src/retention/retention.service';
 import { StatusApplier } from '../src/tracking/status-applier';
 import { StatusCursorRepository } from '../src/tracking/status-cursor.repository';
 import { StatusTracker } from '../src/tracking/status-tracker';
@@ -77,18 +83,38 @@ interface Fixture {
   moduleRef: TestingModule;
   dataSource: DataSource;
   ticks: Record<Tick, () => Promise<unknown>>;
+  retention: RetentionService;
   captured: CapturedQuery[] | undefined;
   bulkSeconds: number;
+}
+
+/** What pruning the largest size cost, and its ticks before and after (--prune). */
+interface PruneFigures {
+  rows: number;
+  indexBuildSeconds: number;
+  deleted: { forsendelse: number; forsendelse_attempt: number; forsendelse_event: number };
+  batches: number;
+  statements: number;
+  seconds: number;
+  batchMs: { p50: number; p95: number; max: number };
+  plan: string[];
+  seqScans: string[];
+  ticksAfterMs: Record<Tick, number[]>;
+  ticksAfterVacuumMs: Record<Tick, number[]>;
 }
 
 Logger.overrideLogger(['error']);
 
 async function main(): Promise<void> {
-  const raw = flags({
-    rows: { default: '1000,100000' },
-    'in-flight': { default: '300' },
-    reps: { default: '11' },
-  });
+  const raw = flags(
+    {
+      rows: { default: '1000,100000' },
+      'in-flight': { default: '300' },
+      reps: { default: '11' },
+    },
+    ['prune'],
+  );
+  const prune = raw.prune === 'true';
   const sizes = raw.rows.split(',').map(Number);
   const inFlightCount = Number(raw['in-flight']);
   const reps = Number(raw.reps);
@@ -127,7 +153,7 @@ async function main(): Promise<void> {
         'the IP simulator (held at MOTTATT); all listed on /available at Brreg',
     );
     for (const rows of sizes) {
-      fixtures.push(await prepare(rows, inFlight, baseEnv, http));
+      fixtures.push(await prepare(rows, inFlight, baseEnv, http, prune));
     }
 
     const times: Record<number, Record<Tick, number[]>> = {};
@@ -154,7 +180,8 @@ async function main(): Promise<void> {
         plans[f.rows][tick] = await explainTick(f, tick);
       }
     }
-    report(fixtures, times, plans, sizes, inFlightCount, reps);
+    const pruned = prune ? await pruneLargest(fixtures[fixtures.length - 1], inFlightCount, reps) : undefined;
+    report(fixtures, times, plans, sizes, inFlightCount, reps, pruned);
   } finally {
     for (const f of fixtures) {
       await f.moduleRef.close().catch(() => undefined);
@@ -195,6 +222,7 @@ async function prepare(
   inFlight: readonly InFlight[],
   baseEnv: Record<string, string>,
   https: OutboundHttp[],
+  old: boolean,
 ): Promise<Fixture> {
   const db = await createTestDatabase();
   const prefix = `benchscale${randomBytes(4).toString('hex')}`;
@@ -204,7 +232,7 @@ async function prepare(
   }).compile();
   await moduleRef.init();
   const t0 = performance.now();
-  await bulkInsert(db.url, rows, inFlight);
+  await bulkInsert(db.url, rows, inFlight, old ? 91 : 0);
   const bulkSeconds = (performance.now() - t0) / 1000;
   console.log(`  ${rows} rows: bulk insert and VACUUM (ANALYZE) in ${bulkSeconds.toFixed(1)} s`);
 
@@ -249,6 +277,7 @@ async function prepare(
     prefix,
     moduleRef,
     dataSource,
+    retention: new RetentionService(config, repo, metrics, clock),
     captured: undefined,
     bulkSeconds,
     ticks: {
@@ -269,9 +298,10 @@ async function prepare(
 
 /**
  * CONFIRMED rows as the bridge leaves them (one attempt, five transitions and three IP statuses each),
- * then the in-flight ones with the rows and events their state implies. Times spread over 90 days.
+ * then the in-flight ones with the rows and events their state implies. Times spread over 90 days, ending
+ * `agoDays` days ago.
  */
-async function bulkInsert(url: string, rows: number, inFlight: readonly InFlight[]): Promise<void> {
+async function bulkInsert(url: string, rows: number, inFlight: readonly InFlight[], agoDays: number): Promise<void> {
   const pg = new Client({ connectionString: url });
   await pg.connect();
   try {
@@ -283,9 +313,9 @@ async function bulkInsert(url: string, rows: number, inFlight: readonly InFlight
               md5(m::text) || md5(msg::text), msg, t + interval '40 seconds', t + interval '41 seconds', t,
               t + interval '41 seconds'
          FROM (SELECT gen_random_uuid() AS m, gen_random_uuid() AS msg,
-                      now() - interval '1 hour' - random() * interval '90 days' AS t
+                      now() - $2::int * interval '1 day' - interval '1 hour' - random() * interval '90 days' AS t
                  FROM generate_series(1, $1::int)) s`,
-      [rows - inFlight.length],
+      [rows - inFlight.length, agoDays],
     );
     await pg.query(
       `INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt, created_at)
@@ -419,6 +449,116 @@ async function explainTick(f: Fixture, tick: Tick): Promise<QueryPlan[]> {
   return plans;
 }
 
+/** Times each tick of `f` `reps` times after a warm-up. */
+async function timeTicks(f: Fixture, reps: number): Promise<Record<Tick, number[]>> {
+  const times = Object.fromEntries(TICKS.map((t) => [t, [] as number[]])) as unknown as Record<Tick, number[]>;
+  for (let rep = -1; rep < reps; rep++) {
+    for (const tick of TICKS) {
+      const t0 = performance.now();
+      await f.ticks[tick]();
+      if (rep >= 0) {
+        times[tick].push(performance.now() - t0);
+      }
+    }
+  }
+  return times;
+}
+
+/**
+ * --prune: the retention job's work on the largest size, one batch per call (a zero time budget stops each
+ * run after its first batch) so that every batch is timed; then the ticks again, before and after a VACUUM.
+ */
+async function pruneLargest(f: Fixture, inFlight: number, reps: number): Promise<PruneFigures> {
+  const pg = new Client({ connectionString: f.db.url });
+  await pg.connect();
+  try {
+    // What the migration costs on a table this size (it runs on an empty one here).
+    let t0 = performance.now();
+    await pg.query('DROP INDEX forsendelse_confirmed_idx');
+    await pg.query(`CREATE INDEX forsendelse_confirmed_idx ON forsendelse (confirmed_at) WHERE state = 'CONFIRMED'`);
+    const indexBuildSeconds = (performance.now() - t0) / 1000;
+
+    f.captured = [];
+    const batchMs: number[] = [];
+    const deleted = { forsendelse: 0, forsendelse_attempt: 0, forsendelse_event: 0 };
+    let plan: string[] = [];
+    t0 = performance.now();
+    for (let more = true; more;) {
+      const b0 = performance.now();
+      const result = await f.retention.prune({ batchSize: RETENTION_BATCH, budgetMs: 0 });
+      batchMs.push(performance.now() - b0);
+      deleted.forsendelse += result.forsendelse;
+      deleted.forsendelse_attempt += result.forsendelse_attempt;
+      deleted.forsendelse_event += result.forsendelse_event;
+      more = result.more;
+      if (batchMs.length === 1) {
+        // The plan of the next batch (a full one at any real size), under EXPLAIN ANALYZE and rolled back.
+        const query = f.captured.find((q) => /^\s*WITH\b/i.test(q.sql));
+        if (query === undefined) {
+          throw new Error('the prune statement was not captured');
+        }
+        await pg.query('BEGIN');
+        try {
+          await pg.query('SET LOCAL jit = off');
+          const { rows } = await pg.query<{ 'QUERY PLAN': string }>(
+            `EXPLAIN (ANALYZE, BUFFERS) ${query.sql}`,
+            query.parameters,
+          );
+          plan = rows.map((r) => r['QUERY PLAN']);
+        } finally {
+          await pg.query('ROLLBACK');
+        }
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    // The smoke's check: every old row went, with its children, and nothing in flight did.
+    const { rows: left } = await pg.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM forsendelse GROUP BY state`,
+    );
+    const confirmedLeft = left.find((r) => r.state === 'CONFIRMED')?.n ?? 0;
+    const inFlightLeft = left.reduce((sum, r) => sum + (r.state === 'CONFIRMED' ? 0 : r.n), 0);
+    const expected = f.rows - inFlight;
+    if (
+      inFlightLeft !== inFlight ||
+      confirmedLeft !== 0 ||
+      deleted.forsendelse !== expected ||
+      deleted.forsendelse_event !== 8 * expected
+    ) {
+      throw new Error(
+        `prune left ${confirmedLeft} CONFIRMED and ${inFlightLeft} of ${inFlight} in-flight rows; deleted ${JSON.stringify(deleted)} of ${expected} old rows`,
+      );
+    }
+    const statements = f.captured.filter((q) => /^\s*WITH\b/i.test(q.sql)).length;
+    f.captured = undefined;
+    const ticksAfterMs = await timeTicks(f, reps);
+    await pg.query('VACUUM (ANALYZE)');
+    const ticksAfterVacuumMs = await timeTicks(f, reps);
+    const sorted = [...batchMs].sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    return {
+      rows: f.rows,
+      indexBuildSeconds,
+      deleted,
+      batches: batchMs.length,
+      statements,
+      seconds,
+      batchMs: { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] },
+      plan,
+      seqScans: [
+        ...new Set(
+          plan
+            .map((line) => /(Seq Scan on forsendelse\w*)/.exec(line)?.[1])
+            .filter((s): s is string => s !== undefined),
+        ),
+      ],
+      ticksAfterMs,
+      ticksAfterVacuumMs,
+    };
+  } finally {
+    await pg.end();
+  }
+}
+
 function report(
   fixtures: Fixture[],
   times: Record<number, Record<Tick, number[]>>,
@@ -426,6 +566,7 @@ function report(
   sizes: number[],
   inFlight: number,
   reps: number,
+  pruned?: PruneFigures,
 ): void {
   const small = sizes[0];
   const large = sizes[sizes.length - 1];
@@ -507,7 +648,10 @@ function report(
       }
     }
   }
-  const path = writeResults('scale', {
+  if (pruned) {
+    reportPrune(pruned, summary, small, large, median, inFlight);
+  }
+  const path = writeResults(pruned ? 'retention' : 'scale', {
     sizes,
     inFlight,
     reps,
@@ -516,8 +660,12 @@ function report(
     ticks: summary,
     timesMs: times,
     plans,
+    pruned,
   });
   console.log(`\nwritten: ${path}`);
+  if (pruned) {
+    return;
+  }
   console.log(
     `chart: ${writeChart('scale-ticks', {
       title: `bench:scale — one tick at ${small} and ${large} rows (median ms)`,
@@ -528,6 +676,53 @@ function report(
       note: `${inFlight} rows in flight at every size; goal: ${large}÷${small} ≤ ${RATIO_GOAL} per tick`,
     })}`,
   );
+}
+
+function reportPrune(
+  pruned: PruneFigures,
+  summary: { tick: Tick; medians: Record<number, number> }[],
+  small: number,
+  large: number,
+  median: (values: number[]) => number,
+  inFlight: number,
+): void {
+  printTable(
+    `retention: ${pruned.deleted.forsendelse} old CONFIRMED rows pruned in batches of ${RETENTION_BATCH}`,
+    ['table', 'rows deleted'],
+    Object.entries(pruned.deleted).map(([table, n]) => [table, n]),
+  );
+  printTable(
+    'retention: cost',
+    ['figure', 'value'],
+    [
+      ['batches (runs of one batch)', pruned.batches],
+      ['DELETE statements (WITH … DELETE)', pruned.statements],
+      ['total s', pruned.seconds.toFixed(1)],
+      ['rows/s', Math.round(pruned.deleted.forsendelse / pruned.seconds)],
+      ['batch ms p50', pruned.batchMs.p50.toFixed(1)],
+      ['batch ms p95', pruned.batchMs.p95.toFixed(1)],
+      ['batch ms max', pruned.batchMs.max.toFixed(1)],
+      ['index build s (migration, on the full table)', pruned.indexBuildSeconds.toFixed(2)],
+      ['seq scans of forsendelse* in a batch', pruned.seqScans.length === 0 ? 'none' : pruned.seqScans.join('; ')],
+    ],
+  );
+  printTable(
+    `tick cost with the old rows (median ms): ${inFlight} in flight only, with ${large - small} old CONFIRMED ` +
+      'rows, and after pruning them',
+    ['tick', `${small} rows`, `${large} rows`, `${large}÷${small}`, 'pruned', 'pruned + VACUUM'],
+    summary.map((s) => [
+      s.tick,
+      s.medians[small].toFixed(1),
+      s.medians[large].toFixed(1),
+      (s.medians[large] / s.medians[small]).toFixed(2),
+      median(pruned.ticksAfterMs[s.tick]).toFixed(1),
+      median(pruned.ticksAfterVacuumMs[s.tick]).toFixed(1),
+    ]),
+  );
+  console.log('\nEXPLAIN (ANALYZE, BUFFERS) of the second batch (rolled back):');
+  for (const line of pruned.plan) {
+    console.log(`      ${line}`);
+  }
 }
 
 function countBy(values: string[]): Record<string, number> {

@@ -14,6 +14,7 @@ import { OpsModule } from './ops/ops.module';
 import { QueuesModule } from './queues/queues.module';
 import { SchedulerModule } from './queues/scheduler.module';
 import { ReconcileModule } from './reconcile/reconcile.module';
+import { RetentionModule } from './retention/retention.module';
 import { TrackingModule } from './tracking/tracking.module';
 
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         EformidlingModule,
         TrackingModule,
         ReconcileModule,
+        RetentionModule,
         OpsModule,
         // Without credentials the dashboard is not there at all: off, not open.
         ...(config.admin ? [DashboardModule.forRoot(config.admin, config.dashboard), AdminApiModule] : []),

@@ -48,7 +48,14 @@ describe('the queue dashboard', () => {
     const api = await fetch(`${base}/queues/api/queues`, { headers: { authorization } });
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string }[] };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['brreg-poll', 'confirm', 'forward', 'reconcile', 'track']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual([
+      'brreg-poll',
+      'confirm',
+      'forward',
+      'reconcile',
+      'retention',
+      'track',
+    ]);
   });
 
   it('is off, not open, when no credentials are configured', async () => {

@@ -51,6 +51,8 @@ export interface AppConfig {
   forward: { concurrency: number; maxSendAttempts: number; spoolDir: string };
   confirm: { concurrency: number };
   reconcile: { intervalMs: number; staleMs: number };
+  /** 0: nothing is ever deleted. */
+  retention: { days: number };
   /** Absent: the dashboard and admin routes are off, not open. */
   admin?: { username: string; password: string };
   /** bull-board without its retry/promote/clean/remove buttons. */

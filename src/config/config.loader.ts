@@ -172,6 +172,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
     },
     confirm: { concurrency: env.CONFIRM_CONCURRENCY },
     reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, staleMs: env.RECONCILE_STALE_MS },
+    retention: { days: env.RETENTION_DAYS },
     admin,
     dashboard: { readOnly: env.DASHBOARD_READ_ONLY },
     http: {

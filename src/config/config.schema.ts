@@ -126,6 +126,14 @@ export const envSchema = z.object({
   RECONCILE_STALE_MS: positiveInt(1000, 86_400_000)
     .default(300_000)
     .describe('a row unchanged this long in a state that waits on us gets its job enqueued again'),
+  // Age is counted from `confirmed_at`; the floor keeps a row while the IP may still report a late FEIL on it.
+  RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(36_500)
+    .default(90)
+    .describe('days from its confirm until a CONFIRMED row is pruned (≥ `EFM_TTL_HOURS` + 24 h); 0: never'),
   SPOOL_DIR: optionalString.describe('where a download without Content-Length is spooled (default: OS temp dir)'),
   ADMIN_USERNAME: basicUser.describe('basic auth user for /queues and /admin; without it those routes are off'),
   ADMIN_PASSWORD: optionalString.describe('basic auth password for /queues and /admin; secret'),

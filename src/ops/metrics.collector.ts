@@ -41,8 +41,9 @@ export class MetricsCollector implements OnModuleInit, OnApplicationShutdown {
     @InjectQueue(QueueName.Track) track: Queue,
     @InjectQueue(QueueName.Confirm) confirm: Queue,
     @InjectQueue(QueueName.Reconcile) reconcile: Queue,
+    @InjectQueue(QueueName.Retention) retention: Queue,
   ) {
-    this.queues = [poll, forward, track, confirm, reconcile];
+    this.queues = [poll, forward, track, confirm, reconcile, retention];
     for (const state of IN_FLIGHT_STATES) {
       metrics.oldestInFlightMs.set(state, undefined);
     }

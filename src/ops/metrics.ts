@@ -52,6 +52,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly retentionPruned = new Counter({
+    name: 'bridge_retention_pruned_total',
+    help: 'Rows deleted by retention (RETENTION_DAYS), by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+
   readonly externalCalls = new Histogram({
     name: 'bridge_external_call_duration_seconds',
     help: 'Duration of each call to a peer, to the response headers, by peer, operation and outcome',

@@ -21,4 +21,5 @@ export interface JobCatalogue {
   [QueueName.Track]: TrackJobData;
   [QueueName.Confirm]: ConfirmJobData;
   [QueueName.Reconcile]: Record<string, never>;
+  [QueueName.Retention]: Record<string, never>;
 }

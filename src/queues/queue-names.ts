@@ -5,6 +5,7 @@ export enum QueueName {
   Track = 'track',
   Confirm = 'confirm',
   Reconcile = 'reconcile',
+  Retention = 'retention',
 }
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);

@@ -14,6 +14,9 @@ import { messageKey, RepeatedLog } from '../ops/repeated-log';
 import { TICK_JOB_OPTIONS } from './job-options';
 import { jobIds, QueueName } from './queue-names';
 
+/** Retention deletes what is weeks old: once an hour is plenty, and each run is bounded (retention.service.ts). */
+export const RETENTION_INTERVAL_MS = 3_600_000;
+
 /**
  * Job schedulers for the periodic work: BullMQ keeps one per id across all replicas, so each tick runs once
  * per interval however many bridges run, and upserting on every start is harmless.
@@ -36,12 +39,20 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     @InjectQueue(QueueName.BrregPoll) private readonly poll: Queue,
     @InjectQueue(QueueName.Track) private readonly track: Queue,
     @InjectQueue(QueueName.Reconcile) private readonly reconcile: Queue,
+    @InjectQueue(QueueName.Retention) private readonly retention: Queue,
     clock: Clock,
   ) {
     this.repeated = new RepeatedLog((_level, fields) => this.logger.warn(fields), clock);
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (
+      this.config.retention.days === 0 &&
+      (await this.retention.removeJobScheduler(jobIds.scheduler(QueueName.Retention)))
+    ) {
+      // Switched off since an earlier start (RETENTION_DAYS=0): its scheduler would otherwise run on in Redis.
+      this.logger.log({ msg: 'scheduler removed (RETENTION_DAYS=0)', queue: QueueName.Retention });
+    }
     for (const [queue, name, every] of this.schedules()) {
       await this.register(queue, name, every);
       this.logger.log({ msg: 'scheduler registered', queue: name, everyMs: every });
@@ -56,11 +67,15 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private schedules(): [Queue, QueueName, number][] {
-    return [
+    const schedules: [Queue, QueueName, number][] = [
       [this.poll, QueueName.BrregPoll, this.config.brreg.pollIntervalMs],
       [this.track, QueueName.Track, this.config.efm.statusPollIntervalMs],
       [this.reconcile, QueueName.Reconcile, this.config.reconcile.intervalMs],
     ];
+    if (this.config.retention.days > 0) {
+      schedules.push([this.retention, QueueName.Retention, RETENTION_INTERVAL_MS]);
+    }
+    return schedules;
   }
 
   private async register(queue: Queue, name: QueueName, every: number): Promise<void> {

@@ -93,6 +93,7 @@ const CASES: Record<Variable, Invalid | FreeText> = {
   MAX_SEND_ATTEMPTS: { env: { MAX_SEND_ATTEMPTS: '1000' }, says: /too big/i },
   RECONCILE_INTERVAL_MS: { env: { RECONCILE_INTERVAL_MS: 'often' }, says: NOT_A_NUMBER },
   RECONCILE_STALE_MS: { env: { RECONCILE_STALE_MS: '-1' }, says: TOO_SMALL },
+  RETENTION_DAYS: { env: { RETENTION_DAYS: '-1' }, says: TOO_SMALL },
   SPOOL_DIR: { env: { SPOOL_DIR: '/nonexistent/spool' }, says: /not a writable directory \(ENOENT\)/ },
   ADMIN_USERNAME: { env: { ADMIN_USERNAME: 'ops:1', ADMIN_PASSWORD: SECRET }, says: /must not contain ":"/ },
   ADMIN_PASSWORD: { env: { ADMIN_USERNAME: 'ops' }, says: /is required when ADMIN_USERNAME is set/ },

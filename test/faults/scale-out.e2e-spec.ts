@@ -18,7 +18,7 @@ const FULL = process.env.FAULTS_SCALE === 'full';
 const COUNT = FULL ? 60 : 30;
 const REPLICAS = 3;
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const SCHEDULED = [QueueName.BrregPoll, QueueName.Track, QueueName.Reconcile];
+const SCHEDULED = [QueueName.BrregPoll, QueueName.Track, QueueName.Reconcile, QueueName.Retention];
 
 interface IpMessage {
   messageId: string;

@@ -10,7 +10,7 @@ import { layoutStoredZip, type ZipTimestamp } from './stored-zip';
  */
 export type ForsendelseKind = 'svarmelding' | 'vedtak';
 export const FORSENDELSE_KINDS = ['svarmelding', 'vedtak'] as const;
-/** Applikasjonskvittering `Status` values (spec/henvendelse.md §3). */
+/** Applikasjonskvittering `Status` values (docs/peers/henvendelse.md §3). */
 export const KVITTERING_STATUSES = ['OK', 'Rejected', 'ValidationFailed', 'UnExpectedError', 'NotSet'] as const;
 export type KvitteringStatus = (typeof KVITTERING_STATUSES)[number];
 
