@@ -15,6 +15,7 @@
  *   npm run bench:forward -- --profile /tmp/prof           # + V8 profiles of the measured window of run 1
  *   npm run bench:forward -- --modes cl                    # only the Content-Length case (or chunked)
  *   npm run bench:forward -- --cases baseline,bridge       # a subset of baseline, baseline-undici, bridge, transfer
+ *   npm run bench:forward -- --node-options=--max-semi-space-size=1   # NODE_OPTIONS of every measured process
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
       charts: { default: 'auto' },
       modes: { default: 'cl,chunked' },
       cases: { default: 'baseline,baseline-undici,bridge,transfer' },
+      'node-options': { default: '' },
     },
     ['smoke'],
   );
@@ -110,6 +112,10 @@ async function main(): Promise<void> {
       `${label(uploadLimit)} (EFM_MAX_UPLOAD_BYTES); Brreg and IP simulators in processes of their own`,
   );
 
+  const nodeOptions = options['node-options'];
+  if (nodeOptions) {
+    console.log(`measured processes (every case alike) run with NODE_OPTIONS=${nodeOptions}`);
+  }
   const keys = await testKeys();
   const sims = await startSimulators(uploadLimit, keys.dir);
   const db = await createTestDatabase();
@@ -133,7 +139,7 @@ async function main(): Promise<void> {
             // One bridge forward per forsendelse (its row moves to SENT): each bridge case gets a fresh one.
             const item = mode === 'bridge' ? await seed(size, contentLength) : shared;
             const profile = profileDir && run === 0 ? profileDir : undefined;
-            const result = await runCase(sims, mode, item, contentLength, env, attempt++, run, profile);
+            const result = await runCase(sims, mode, item, contentLength, env, attempt++, run, profile, nodeOptions);
             results.push(result);
             report(result);
           }
@@ -220,8 +226,9 @@ async function runCase(
   attempt: number,
   run: number,
   profileDir?: string,
+  nodeOptions = '',
 ): Promise<CaseResult> {
-  const worker = new Worker('forward-worker.js');
+  const worker = new Worker('forward-worker.js', nodeOptions ? { NODE_OPTIONS: nodeOptions } : {});
   try {
     const setup: SetupMessage = {
       type: 'setup',
