@@ -13,6 +13,9 @@
  *   npm run bench:forward -- --sizes 64M,256M,1G,4G --runs 3  # throughput by size; charts in docs/benchmarks/
  *   npm run bench:forward -- --smoke                       # 8 MiB, 1 run, seconds (CI): checks bytes and sha256
  *   npm run bench:forward -- --profile /tmp/prof           # + V8 profiles of the measured window of run 1
+ *   npm run bench:forward -- --modes cl                    # only the Content-Length case (or chunked)
+ *   npm run bench:forward -- --cases baseline,bridge       # a subset of baseline, baseline-undici, bridge, transfer
+ *   npm run bench:forward -- --node-options=--max-semi-space-size=1   # NODE_OPTIONS of every measured process
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +76,9 @@ async function main(): Promise<void> {
       diagnostics: { default: 'true' },
       profile: { default: '' },
       charts: { default: 'auto' },
+      modes: { default: 'cl,chunked' },
+      cases: { default: 'baseline,baseline-undici,bridge,transfer' },
+      'node-options': { default: '' },
     },
     ['smoke'],
   );
@@ -82,6 +88,19 @@ async function main(): Promise<void> {
   const diagnostics = !smoke && options.diagnostics !== 'false';
   const charts = options.charts === 'auto' ? !smoke : options.charts !== 'false';
   const profileDir = options.profile || undefined;
+  const contentLengthModes = options.modes
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m === 'cl' || m === 'chunked')
+    .map((m) => m === 'cl');
+  const known: ForwardMode[] = ['baseline', 'baseline-undici', 'bridge', 'transfer'];
+  const cases = options.cases.split(',').map((c) => c.trim()) as ForwardMode[];
+  if (cases.length === 0 || cases.some((c) => !known.includes(c))) {
+    throw new Error(`--cases: expected some of ${known.join(', ')} (comma-separated), got "${options.cases}"`);
+  }
+  if (contentLengthModes.length === 0) {
+    throw new Error(`--modes: expected cl, chunked or both (comma-separated), got "${options.modes}"`);
+  }
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
   }
@@ -93,6 +112,10 @@ async function main(): Promise<void> {
       `${label(uploadLimit)} (EFM_MAX_UPLOAD_BYTES); Brreg and IP simulators in processes of their own`,
   );
 
+  const nodeOptions = options['node-options'];
+  if (nodeOptions) {
+    console.log(`measured processes (every case alike) run with NODE_OPTIONS=${nodeOptions}`);
+  }
   const keys = await testKeys();
   const sims = await startSimulators(uploadLimit, keys.dir);
   const db = await createTestDatabase();
@@ -102,7 +125,7 @@ async function main(): Promise<void> {
   let attempt = 1000;
   try {
     for (const size of sizes) {
-      for (const contentLength of [true, false]) {
+      for (const contentLength of contentLengthModes) {
         const shared = await seed(size, contentLength);
         if (diagnostics) {
           for (const mode of contentLength ? (['brreg-only', 'ip-only'] as const) : (['brreg-only'] as const)) {
@@ -111,13 +134,12 @@ async function main(): Promise<void> {
         }
         for (let run = 0; run < runs; run++) {
           // Each run rotates the order, so no case always runs first (or last) on a machine whose load drifts.
-          const cases: ForwardMode[] = ['baseline', 'baseline-undici', 'bridge'];
           const order = [...cases.slice(run % cases.length), ...cases.slice(0, run % cases.length)];
           for (const mode of order) {
             // One bridge forward per forsendelse (its row moves to SENT): each bridge case gets a fresh one.
             const item = mode === 'bridge' ? await seed(size, contentLength) : shared;
             const profile = profileDir && run === 0 ? profileDir : undefined;
-            const result = await runCase(sims, mode, item, contentLength, env, attempt++, run, profile);
+            const result = await runCase(sims, mode, item, contentLength, env, attempt++, run, profile, nodeOptions);
             results.push(result);
             report(result);
           }
@@ -204,8 +226,9 @@ async function runCase(
   attempt: number,
   run: number,
   profileDir?: string,
+  nodeOptions = '',
 ): Promise<CaseResult> {
-  const worker = new Worker('forward-worker.js');
+  const worker = new Worker('forward-worker.js', nodeOptions ? { NODE_OPTIONS: nodeOptions } : {});
   try {
     const setup: SetupMessage = {
       type: 'setup',
@@ -314,7 +337,14 @@ async function verify(sims: Simulators, mode: ForwardMode, item: Seeded, done: D
   if (mode === 'bridge' && done.sha256 !== file.sha256) {
     return 'ROW SHA256 MISMATCH';
   }
-  return mode === 'bridge' ? `ok (sha256, ${done.outcome})` : 'ok (sha256)';
+  if (mode === 'transfer' && done.sha256 !== file.sha256) {
+    return 'MEASURED SHA256 MISMATCH';
+  }
+  return mode === 'bridge'
+    ? `ok (sha256, ${done.outcome})`
+    : mode === 'transfer'
+      ? 'ok (sha256, measured)'
+      : 'ok (sha256)';
 }
 
 const keyOf = (r: CaseResult) => `${r.size}|${r.contentLength}|${r.mode}`;
@@ -400,7 +430,8 @@ function printSummary(summary: Summary[], runs: number): void {
   );
   console.log(
     'brreg-only = the Brreg simulator alone (download discarded); ip-only = the IP simulator alone (upload of ' +
-      'generated bytes); ratio = bridge ÷ the faster baseline (node:http or undici pipe) of the same size and ' +
+      "generated bytes); transfer = the bridge's streaming path alone (download → transfer → upload, no " +
+      'database or per-message IP calls); ratio = bridge (or transfer) ÷ the faster baseline (node:http or undici pipe) of the same size and ' +
       'Content-Length mode. CPU is per process; ' +
       'on 2 cores the sum of the three columns bounds the throughput (1000 ÷ (sum ÷ 2) MiB/s).',
   );
