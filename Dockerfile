@@ -24,5 +24,8 @@ ENV SPOOL_DIR=/var/spool/brreg-efm-bridge
 VOLUME ["/var/spool/brreg-efm-bridge"]
 USER 10001:10001
 EXPOSE 3000
-# node itself is PID 1 (no shell in between), so SIGTERM reaches it and the drain runs.
-CMD ["node", "dist/src/main.js"]
+# node itself is PID 1 (no shell in between), so SIGTERM reaches it and the drain runs. A 1 MiB young generation:
+# on Node 24 a long stream's socket buffers count as external memory and, with little JS garbage, V8 otherwise
+# waits for full-heap collections; RSS growth at 4 GiB was +98.5 MiB without it and +48.5 MiB with it, and the
+# transfer's CPU fell by about 0.6 ms/MiB (docs/benchmarks.md, "Node 24").
+CMD ["node", "--max-semi-space-size=1", "dist/src/main.js"]
