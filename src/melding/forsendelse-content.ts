@@ -105,107 +105,127 @@ function refOf(innhold: MeldingContent): string | undefined {
 }
 
 /**
- * Matches each Vedleggsdel to its entry (`filnavn`, then `DataRef@referanse`, ignoring case: henvendelse.md §1),
- * names every entry's upload, and lists what is odd. Upload names are a function of the Melding and the entry
- * names alone, so every try of a forsendelse names the same files (a resumed forward skips what the IP has).
- * `reserved` are names the bridge uploads itself (the zip in the safe form), never given to an entry.
+ * Matches entries to Vedleggsdeler as they come, in zip order (the one-pass forward sees one local header at
+ * a time): an entry takes the first unmatched Vedleggsdel whose `filnavn`, else whose `DataRef@referanse`,
+ * equals its name ignoring case (henvendelse.md §1). Upload names are fixed before the first entry: each
+ * Vedleggsdel's sanitised `filnavn` (de-duplicated ignoring case, never `arkivmelding.xml` or a reserved name),
+ * so an entry's name depends only on the Melding and the entries before it, and every try of the same zip
+ * names the same files (a resumed forward skips what the IP has). An entry no Vedleggsdel names keeps its own
+ * (sanitised, numbered if taken) name. Without a Melding every entry is such an entry.
  */
+export class EntryMatcher {
+  private readonly taken: Set<string>;
+  private readonly parts: (PlannedPart & { wanted: string[]; name: string })[] = [];
+  private readonly seen = new Map<string, string>();
+  private readonly uploadNames = new Map<string, string>();
+  private readonly surprises: Surprise[] = [];
+
+  constructor(
+    private readonly melding: Melding | undefined,
+    private readonly meldingEntry: string | undefined,
+    reserved: readonly string[] = [],
+  ) {
+    this.taken = new Set([ARKIVMELDING, ...reserved.map((r) => r.toLowerCase())]);
+    if (meldingEntry !== undefined) {
+      this.uploadNames.set(meldingEntry, this.reserve(meldingEntry));
+    }
+    melding?.vedlegg.forEach((vedlegg, v) =>
+      vedlegg.deler.forEach((del, d) => {
+        const wanted = [del.filnavn, refOf(del.innhold)].filter((c): c is string => !!c);
+        this.parts.push({
+          vedlegg: v,
+          del: d,
+          sjekksum: del.innhold.kind === 'ref' ? del.innhold.sjekksum : undefined,
+          wanted: wanted.map((w) => w.toLowerCase()),
+          name: del.innhold.kind === 'ref' ? this.reserve(wanted[0] ?? 'vedlegg') : '',
+        });
+      }),
+    );
+  }
+
+  /** The upload name of the next entry, and the Vedleggsdel it holds (if any). */
+  accept(entry: EntryName): { uploadName: string; part?: PlannedPart } {
+    const lower = entry.name.toLowerCase();
+    if (!entry.utf8) {
+      this.surprise('non-utf8-name', `entry ${JSON.stringify(entry.name)} has a name that is not UTF-8`);
+    }
+    if (/[/\\]/.test(entry.name)) {
+      this.surprise('nested-folder', `entry ${entry.name} is inside a folder`);
+    }
+    const before = this.seen.get(lower);
+    if (before !== undefined) {
+      this.surprise('case-only-names', `entries differ only in case: ${before}, ${entry.name}`);
+    }
+    this.seen.set(lower, entry.name);
+    if (entry.name === this.meldingEntry) {
+      return { uploadName: this.uploadNames.get(entry.name) as string };
+    }
+    const free = this.parts.filter((p) => p.entry === undefined && p.name !== '');
+    const part =
+      before === undefined
+        ? (free.find((p) => p.wanted[0] === lower) ?? free.find((p) => p.wanted.includes(lower)))
+        : undefined;
+    if (part) {
+      part.entry = entry.name;
+      part.uploadName = part.name;
+      this.uploadNames.set(entry.name, part.name);
+      return { uploadName: part.name, part };
+    }
+    if (this.melding) {
+      this.surprise('entry-not-named', `entry ${entry.name} is named by no Vedleggsdel`);
+    }
+    const uploadName = this.reserve(entry.name);
+    this.uploadNames.set(entry.name, uploadName);
+    return { uploadName };
+  }
+
+  surprise(kind: SurpriseKind, detail: string): void {
+    this.surprises.push({ kind, detail });
+  }
+
+  finish(): ContentPlan {
+    for (const part of this.parts) {
+      if (part.entry === undefined && part.name !== '') {
+        const vedlegg = this.melding?.vedlegg[part.vedlegg];
+        this.surprise(
+          'vedleggsdel-without-entry',
+          `Vedlegg ${JSON.stringify(vedlegg?.navn)} names ${part.wanted.join(' / ')}, which is not in the zip`,
+        );
+      }
+    }
+    const parts = this.parts.map(({ vedlegg, del, entry, uploadName, sjekksum }) => ({
+      vedlegg,
+      del,
+      entry,
+      uploadName,
+      sjekksum,
+    }));
+    return { uploadNames: new Map(this.uploadNames), parts, surprises: [...this.surprises] };
+  }
+
+  private reserve(wantedName: string): string {
+    const wanted = sanitiseFilename(wantedName);
+    let name = wanted;
+    for (let n = 2; this.taken.has(name.toLowerCase()); n++) {
+      name = sanitiseFilename(`${n}-${wanted}`);
+    }
+    this.taken.add(name.toLowerCase());
+    return name;
+  }
+}
+
+/** All entries at once (the spool path, tests): see EntryMatcher. Directory entries are skipped. */
 export function planContent(
-  melding: Melding,
-  meldingEntry: string,
+  melding: Melding | undefined,
+  meldingEntry: string | undefined,
   entries: readonly EntryName[],
   reserved: readonly string[] = [],
 ): ContentPlan {
-  const surprises: Surprise[] = [];
-  const byLower = new Map<string, string[]>();
+  const matcher = new EntryMatcher(melding, meldingEntry, reserved);
   for (const entry of entries) {
-    const lower = entry.name.toLowerCase();
-    byLower.set(lower, [...(byLower.get(lower) ?? []), entry.name]);
-    if (!entry.utf8) {
-      surprises.push({
-        kind: 'non-utf8-name',
-        detail: `entry ${JSON.stringify(entry.name)} has a name that is not UTF-8`,
-      });
-    }
-    if (/[/\\]/.test(entry.name.replace(/\/$/, ''))) {
-      surprises.push({ kind: 'nested-folder', detail: `entry ${entry.name} is inside a folder` });
+    if (!entry.name.endsWith('/')) {
+      matcher.accept(entry);
     }
   }
-  for (const names of byLower.values()) {
-    if (names.length > 1) {
-      surprises.push({ kind: 'case-only-names', detail: `entries differ only in case: ${names.join(', ')}` });
-    }
-  }
-
-  const taken = new Set<string>([ARKIVMELDING, ...reserved.map((r) => r.toLowerCase())]);
-  const uploadNames = new Map<string, string>();
-  const claim = (entry: string, wanted: string) => {
-    let name = sanitiseFilename(wanted);
-    for (let n = 2; taken.has(name.toLowerCase()); n++) {
-      name = sanitiseFilename(`${n}-${sanitiseFilename(wanted)}`);
-    }
-    taken.add(name.toLowerCase());
-    uploadNames.set(entry, name);
-  };
-  claim(meldingEntry, meldingEntry);
-
-  const parts: PlannedPart[] = [];
-  const matched = new Set<string>([meldingEntry]);
-  melding.vedlegg.forEach((vedlegg, v) =>
-    vedlegg.deler.forEach((del, d) => {
-      const part: PlannedPart = {
-        vedlegg: v,
-        del: d,
-        sjekksum: del.innhold.kind === 'ref' ? del.innhold.sjekksum : undefined,
-      };
-      parts.push(part);
-      if (del.innhold.kind === 'data') {
-        return;
-      }
-      const candidates = [del.filnavn, refOf(del.innhold)].filter((c): c is string => !!c);
-      const entry = candidates.map((c) => byLower.get(c.toLowerCase())?.[0]).find((e) => e !== undefined);
-      if (entry === undefined || matched.has(entry)) {
-        surprises.push({
-          kind: 'vedleggsdel-without-entry',
-          detail: `Vedlegg ${JSON.stringify(vedlegg.navn)} names ${candidates.join(' / ') || 'no file'}, which is not in the zip`,
-        });
-        return;
-      }
-      matched.add(entry);
-      part.entry = entry;
-      claim(entry, del.filnavn ?? entry);
-      part.uploadName = uploadNames.get(entry);
-    }),
-  );
-  for (const entry of entries) {
-    if (entry.name.endsWith('/')) {
-      continue;
-    }
-    if (!matched.has(entry.name)) {
-      surprises.push({ kind: 'entry-not-named', detail: `entry ${entry.name} is named by no Vedleggsdel` });
-      claim(entry.name, entry.name);
-    }
-  }
-  return { uploadNames, parts, surprises };
-}
-
-/** Upload names when no Melding could be read: every entry under its own (sanitised, de-duplicated) name. */
-export function uploadNamesWithoutMelding(
-  entries: readonly EntryName[],
-  reserved: readonly string[] = [],
-): Map<string, string> {
-  const taken = new Set<string>([ARKIVMELDING, ...reserved.map((r) => r.toLowerCase())]);
-  const names = new Map<string, string>();
-  for (const entry of entries) {
-    if (entry.name.endsWith('/')) {
-      continue;
-    }
-    let name = sanitiseFilename(entry.name);
-    for (let n = 2; taken.has(name.toLowerCase()); n++) {
-      name = sanitiseFilename(`${n}-${sanitiseFilename(entry.name)}`);
-    }
-    taken.add(name.toLowerCase());
-    names.set(entry.name, name);
-  }
-  return names;
+  return matcher.finish();
 }
