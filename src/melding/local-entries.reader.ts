@@ -63,7 +63,7 @@ export function decodeEntryName(raw: Buffer, flags: number): { name: string; utf
  * until both match the header: a consumer (the IP upload) sees the end of the entry only when it is proven
  * whole, and on a mismatch the stream fails instead, so the upload is aborted and the IP stores nothing.
  */
-class EntryVerifier extends Transform {
+export class EntryVerifier extends Transform {
   private held?: Buffer;
   private bytes = 0;
   private crc = 0;
