@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import {
+  PassThrough,
+  Transform,
+  pipeline as pipelineCallback,
+  type Readable,
+  type TransformCallback,
+} from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as yauzl from 'yauzl';
 import type { Download } from '../brreg/brreg.client';
@@ -108,8 +114,12 @@ class Delivery {
     }
     const { uploadName, part } = this.matcher.accept({ name: header.name, utf8: header.utf8 });
     const tap = new Md5Tap();
-    const source = (await entry.open()).pipe(tap);
+    // pipeline, not pipe: an entry's failure (CRC-32, bomb) must reach the loop that feeds the upload.
+    const source = pipelineCallback(await entry.open(), tap, () => undefined);
     const verified = await this.send(uploadName, header.size, source);
+    if (!verified) {
+      this.matcher.withdraw(header.name);
+    }
     if (verified && part?.sjekksum !== undefined && part.sjekksum.toLowerCase() !== tap.hex()) {
       this.mismatches.push(uploadName);
     }

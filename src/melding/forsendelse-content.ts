@@ -179,6 +179,16 @@ export class EntryMatcher {
     return { uploadName };
   }
 
+  /** An entry that could not be delivered on its own (a bomb): it goes along only inside the zip. */
+  withdraw(entry: string): void {
+    this.uploadNames.delete(entry);
+    for (const part of this.parts) {
+      if (part.entry === entry) {
+        part.uploadName = undefined;
+      }
+    }
+  }
+
   surprise(kind: SurpriseKind, detail: string): void {
     this.surprises.push({ kind, detail });
   }
