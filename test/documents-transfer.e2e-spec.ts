@@ -281,4 +281,22 @@ describe('documents transfer', () => {
       });
     }
   });
+
+  it('an entry compressed with a method the bridge cannot check goes along only inside the zip', async () => {
+    const mottakId = randomUUID();
+    const zip = await buildZip([
+      { name: 'hendvendelse.xml', data: Buffer.from(vedtak([{ navn: 'A', filnavn: 'a.pdf' }])) },
+      { name: 'a.pdf', data: pdfs[0], compress: false },
+    ]);
+    // Method 12 (bzip2) in both headers of a.pdf.
+    zip.writeUInt16LE(12, localHeaderOffset(zip, 'a.pdf') + 8);
+    const central = zip.lastIndexOf(Buffer.from('a.pdf'));
+    zip.writeUInt16LE(12, central - 46 + 10);
+    const { result, messageId } = await run(zip, mottakId);
+    expect(result.path).toBe('spool');
+    expect(result.surprises.map((s) => s.kind)).toEqual(['unreadable-entry']);
+    const message = await finishAndSend(mottakId, messageId, result);
+    expect(message.files.some((f) => f.filename === 'a.pdf')).toBe(false);
+    expect(message.files.some((f) => f.filename === zipFilenameFor(mottakId))).toBe(true);
+  });
 });

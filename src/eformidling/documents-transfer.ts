@@ -108,6 +108,16 @@ class Delivery {
       await drain(await entry.open());
       return;
     }
+    if (header.encrypted || (header.method !== 0 && header.method !== 8)) {
+      // Neither stored nor deflated, or encrypted: nothing the bridge can check; it goes along inside the zip.
+      this.matcher.accept({ name: header.name, utf8: header.utf8 });
+      this.matcher.withdraw(header.name);
+      this.matcher.surprise(
+        'unreadable-entry',
+        `entry ${header.name} is encrypted or compressed with method ${header.method}`,
+      );
+      return;
+    }
     this.total += header.size;
     if (this.ctx.maxBytes !== undefined && this.total > this.ctx.maxBytes) {
       throw new UploadTooLargeError(this.ctx.service, -1, this.ctx.maxBytes);

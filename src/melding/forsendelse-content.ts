@@ -10,7 +10,8 @@ export type SurpriseKind =
   | 'nested-folder'
   | 'case-only-names'
   | 'non-utf8-name'
-  | 'inflate-bomb';
+  | 'inflate-bomb'
+  | 'unreadable-entry';
 
 export interface Surprise {
   kind: SurpriseKind;
