@@ -299,4 +299,21 @@ describe('documents transfer', () => {
     expect(message.files.some((f) => f.filename === 'a.pdf')).toBe(false);
     expect(message.files.some((f) => f.filename === zipFilenameFor(mottakId))).toBe(true);
   });
+
+  it('checks DataRef@sjekksum ignoring case and reports the files whose MD5 differs', async () => {
+    const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+    const melding = vedtak([
+      { navn: 'A', filnavn: 'a.pdf', sjekksum: md5(pdfs[0]).toUpperCase() },
+      { navn: 'B', filnavn: 'b.pdf', sjekksum: md5(pdfs[0]) },
+    ]);
+    const { result } = await run(
+      await buildZip([
+        { name: 'hendvendelse.xml', data: Buffer.from(melding) },
+        { name: 'a.pdf', data: pdfs[0] },
+        { name: 'b.pdf', data: pdfs[1] },
+      ]),
+    );
+    expect(result.surprises).toEqual([]);
+    expect(result.sjekksumMismatches).toEqual(['b.pdf']);
+  });
 });
