@@ -54,6 +54,7 @@ describe('a resumed forward', () => {
     sims = await startTestSimulators({ integrasjonspunkt: { statusDelayMs: 60_000 } });
     db = await createTestDatabase();
     configEnv = {
+      EFM_PAYLOAD: 'zip',
       ...keys.env.kid,
       MASKINPORTEN_ISSUER: sims.maskinporten.issuer,
       MASKINPORTEN_TOKEN_URL: sims.maskinporten.tokenUrl,

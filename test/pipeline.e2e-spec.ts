@@ -48,7 +48,7 @@ describe('the bridge end to end, against the three simulators, real Postgres and
     });
     await control(brreg, '/faults/confirm-conflict', { body: { mottakId: conflicting.mottakId, applied: true } });
 
-    const bridge = await env.start();
+    const bridge = await env.start({ EFM_PAYLOAD: 'zip' });
 
     // Revoke every token once the first forsendelse is confirmed: the rest must go on with a fresh one.
     await eventually(
@@ -157,7 +157,7 @@ describe('a receiver without the capability', () => {
     const { orgnr } = await testKeys();
     await control(sims.integrasjonspunkt.url, '/receivers/310000009', { method: 'PUT', body: { service: 'none' } });
     const [f] = await control<SeededForsendelse[]>(sims.brreg.url, '/forsendelser', { body: { orgnr, count: 1 } });
-    const bridge = await env.start({ EFM_RECEIVER_ORGNR: '310000009' });
+    const bridge = await env.start({ EFM_RECEIVER_ORGNR: '310000009', EFM_PAYLOAD: 'zip' });
     const parked = await eventually(
       async () => (await rows(bridge)).find((r) => r.mottakId === f.mottakId && r.state === 'FAILED'),
       20_000,

@@ -1,3 +1,4 @@
+import type { TitleTable } from '../melding/titles';
 /** The typed configuration the rest of the code sees; built once from the environment by `loadConfig`. */
 
 export type MaskinportenKeyConfig =
@@ -32,13 +33,16 @@ export interface AppConfig {
     scope: string;
     key: MaskinportenKeyConfig;
   };
-  brreg: { baseUrl: string; pollIntervalMs: number; tjeneste?: string };
+  brreg: { baseUrl: string; pollIntervalMs: number; tjeneste?: string; sjekksum: 'warn' | 'enforce' };
   efm: {
     baseUrl: string;
     basicAuth?: { username: string; password: string };
     senderOrgnr: string;
     receiverOrgnr: string;
     messageType: MessageType;
+    /** arkivmelding only: each file its own document (documents) or the zip as one (zip). */
+    payload: 'documents' | 'zip';
+    titles?: TitleTable;
     process: string;
     avtaltIdentifier: string;
     ttlHours: number;

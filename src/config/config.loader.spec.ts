@@ -36,7 +36,13 @@ describe('loadConfig', () => {
     expect(config.maskinporten.issuer).toBe('https://test.maskinporten.no/');
     expect(config.maskinporten.tokenUrl).toBe('https://test.maskinporten.no/token');
     expect(config.maskinporten.scope).toBe('brreg:mottak');
-    expect(config.brreg).toEqual({ baseUrl: 'https://mottak.ppe.brreg.no/outbound', pollIntervalMs: 60000 });
+    expect(config.brreg).toEqual({
+      baseUrl: 'https://mottak.ppe.brreg.no/outbound',
+      pollIntervalMs: 60000,
+      sjekksum: 'warn',
+    });
+    expect(config.efm.payload).toBe('documents');
+    expect(config.efm.titles).toBeUndefined();
     expect(config.efm.baseUrl).toBe('http://127.0.0.1:9093');
     expect(config.efm.receiverOrgnr).toBe('311000012');
     expect(config.efm.process).toBe('urn:no:difi:profile:arkivmelding:administrasjon:ver1.0');

@@ -150,6 +150,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       baseUrl: (env.BRREG_BASE_URL ?? BRREG_BASE_URLS[env.BRREG_ENV]).replace(/\/+$/, ''),
       pollIntervalMs: env.BRREG_POLL_INTERVAL_MS,
       tjeneste: env.BRREG_TJENESTE,
+      sjekksum: env.BRREG_SJEKKSUM,
     },
     efm: {
       baseUrl: env.EFM_BASE_URL.replace(/\/+$/, ''),
@@ -157,6 +158,8 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       senderOrgnr: env.EFM_SENDER_ORGNR,
       receiverOrgnr: env.EFM_RECEIVER_ORGNR ?? env.EFM_SENDER_ORGNR,
       messageType: env.EFM_MESSAGE_TYPE,
+      payload: env.EFM_PAYLOAD,
+      titles: env.EFM_TITLES,
       process: env.EFM_PROCESS ?? DEFAULT_PROCESS[env.EFM_MESSAGE_TYPE],
       avtaltIdentifier: env.EFM_AVTALT_IDENTIFIER,
       ttlHours: env.EFM_TTL_HOURS,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { titleTableSchema } from '../melding/titles';
 
 /**
  * Every environment variable of docs/configuration.md. Each is `.describe()`d: the README's
@@ -112,6 +113,34 @@ export const envSchema = z.object({
     'upload limit in bytes for every service, for an IP whose own limits were raised ' +
       '(default: per service, DPO and DPF 1 GiB, DPV 250 MiB)',
   ),
+  EFM_PAYLOAD: z
+    .enum(['documents', 'zip'])
+    .default('documents')
+    .describe(
+      'arkivmelding only: documents (each file of the forsendelse its own document, the journalpost mapped ' +
+        'from the Melding) or zip (the forsendelse as one zip)',
+    ),
+  EFM_TITLES: optionalString
+    .transform((v, ctx) => {
+      if (v === undefined) {
+        return undefined;
+      }
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(titleTableSchema.optional())
+    .describe(
+      'JSON {"tjenester":{code:name},"handlinger":{code:template}} over the built-in journalpost titles; ' +
+        'templates use {avsender} {tjeneste} {tjenestehandling}',
+    ),
+  BRREG_SJEKKSUM: z
+    .enum(['warn', 'enforce'])
+    .default('warn')
+    .describe('a DataRef sjekksum (MD5) that does not match: warn (event, metric) or enforce (park)'),
   EFM_STATUS_STRATEGY: z.enum(['feed', 'per-message', 'queue']).default('feed').describe('how statuses are followed'),
   EFM_STATUS_POLL_INTERVAL_MS: positiveInt(100, 86_400_000).default(10_000).describe('how often statuses are read'),
   EFM_WEBHOOK_BASE_URL: optionalUrl(['http', 'https']).describe('our reachable base URL; keeps a status subscription'),

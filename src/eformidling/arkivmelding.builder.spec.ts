@@ -1,168 +1,30 @@
+import { arkivmeldingProblems, referencedFiles } from '../../test/support/arkivmelding-schema';
+import { REJECTED_KVITTERING, svarmelding, THREE_PDFS, vedtak } from '../../test/support/melding-fixtures';
 import { child, parseXml, type XmlNode } from '../../test/support/xml-tree';
+import { planContent } from '../melding/forsendelse-content';
+import { mapForsendelse, mapWithoutMelding } from '../melding/journalpost.mapper';
+import { readMelding } from '../melding/melding.reader';
+import { DEFAULT_TITLES } from '../melding/titles';
 import { messageIdFor, systemIdFor } from '../forsendelse/forsendelse-ids';
 import { ARKIVMELDING_FILENAME, buildArkivmelding, titleFor, zipFilenameFor } from './arkivmelding.builder';
-
-/**
- * docs/peers/arkivmelding.md §2, complete: each element's children in schema order; `1` required, `?` optional,
- * `*` repeatable. Derived types list the base type's elements first (XSD extension order).
- */
-const ORDER: Record<string, string[]> = {
-  arkivmelding: ['system 1', 'meldingId 1', 'tidspunkt 1', 'antallFiler 1', 'mappe *', 'registrering *'],
-  saksmappe: [
-    'systemID 1',
-    'mappeID ?',
-    'ReferanseForeldermappe ?',
-    'tittel 1',
-    'offentligTittel ?',
-    'beskrivelse ?',
-    'noekkelord *',
-    'dokumentmedium ?',
-    'oppbevaringssted *',
-    'opprettetDato 1',
-    'opprettetAv 1',
-    'avsluttetDato ?',
-    'avsluttetAv ?',
-    'referanseArkivdel *',
-    'virksomhetsspesifikkeMetadata ?',
-    'kryssreferanse *',
-    'merknad *',
-    'skjerming ?',
-    'gradering ?',
-    'klassifikasjon *',
-    'mappe *',
-    'basisregistrering *',
-    'saksaar ?',
-    'sakssekvensnummer ?',
-    'saksdato 1',
-    'administrativEnhet 1',
-    'saksansvarlig 1',
-    'journalenhet ?',
-    'saksstatus 1',
-    'referanseSekundaerKlassifikasjon *',
-    'sakspart *',
-    'presedens *',
-  ],
-  journalpost: [
-    'systemID 1',
-    'opprettetDato 1',
-    'opprettetAv 1',
-    'arkivertDato 1',
-    'arkivertAv 1',
-    'registreringsID ?',
-    'referanseForelderMappe 1',
-    'skjerming ?',
-    'gradering ?',
-    'dokumentbeskrivelse *',
-    'dokumentobjekt *',
-    'tittel 1',
-    'offentligTittel ?',
-    'beskrivelse ?',
-    'noekkelord *',
-    'forfatter *',
-    'dokumentmedium ?',
-    'oppbevaringssted *',
-    'virksomhetsspesifikkeMetadata ?',
-    'merknad *',
-    'kryssreferanse *',
-    'journalaar ?',
-    'journalsekvensnummer ?',
-    'journalpostnummer ?',
-    'journalposttype 1',
-    'journalstatus 1',
-    'journaldato 1',
-    'dokumentetsDato ?',
-    'mottattDato ?',
-    'sendtDato ?',
-    'forfallsdato ?',
-    'offentlighetsvurdertDato ?',
-    'antallVedlegg ?',
-    'utlaantDato ?',
-    'utlaantTil ?',
-    'journalenhet ?',
-    'korrespondansepart *',
-    'avskrivning *',
-    'dokumentflyt *',
-    'presedens *',
-  ],
-  dokumentbeskrivelse: [
-    'systemID 1',
-    'dokumenttype 1',
-    'dokumentstatus 1',
-    'tittel 1',
-    'beskrivelse ?',
-    'forfatter *',
-    'opprettetDato 1',
-    'opprettetAv 1',
-    'dokumentmedium ?',
-    'oppbevaringssted ?',
-    'referanseArkivdel *',
-    'tilknyttetRegistreringSom 1',
-    'dokumentnummer 1',
-    'tilknyttetDato 1',
-    'tilknyttetAv 1',
-    'merknad *',
-    'skjerming ?',
-    'gradering ?',
-    'dokumentobjekt *',
-  ],
-  dokumentobjekt: ['versjonsnummer 1', 'variantformat 1', 'opprettetDato 1', 'opprettetAv 1', 'referanseDokumentfil 1'],
-  korrespondansepart: [
-    'korrespondanseparttype 1',
-    'korrespondansepartNavn 1',
-    'postadresse *',
-    'postnummer ?',
-    'poststed ?',
-    'land ?',
-    'epostadresse ?',
-    'telefonnummer *',
-    'kontaktperson ?',
-    'administrativEnhet ?',
-    'saksbehandler ?',
-  ],
-};
-
-function expectSchemaOrder(node: XmlNode, type: string): void {
-  const rules = ORDER[type].map((r) => r.split(' ') as [string, '1' | '?' | '*']);
-  const names = rules.map(([n]) => n);
-  let last = -1;
-  for (const c of node.children) {
-    const position = names.indexOf(c.name);
-    expect({ element: `${type}/${c.name}`, known: position >= 0 }).toEqual({
-      element: `${type}/${c.name}`,
-      known: true,
-    });
-    const repeat = position === last && rules[position][1] === '*';
-    expect({ element: `${type}/${c.name}`, inOrder: position > last || repeat }).toEqual({
-      element: `${type}/${c.name}`,
-      inOrder: true,
-    });
-    last = position;
-  }
-  for (const [name, card] of rules) {
-    if (card === '1') {
-      expect({ element: `${type}/${name}`, count: node.children.filter((c) => c.name === name).length }).toEqual({
-        element: `${type}/${name}`,
-        count: 1,
-      });
-    }
-  }
-}
 
 const MOTTAK_ID = 'be935814-c7a3-4a9f-8bbc-ac278cbe41d5';
 const NOW = Date.parse('2026-03-02T09:15:30Z');
 
+function buildXml(overrides: Partial<Parameters<typeof buildArkivmelding>[0]> = {}): string {
+  return buildArkivmelding({
+    mottakId: MOTTAK_ID,
+    messageId: messageIdFor(MOTTAK_ID, 1),
+    zipFilename: zipFilenameFor(MOTTAK_ID),
+    oppdatert: '2026-03-02T09:43:51.691',
+    tjeneste: 'Løsøreregisteret',
+    nowMs: NOW,
+    ...overrides,
+  });
+}
+
 function build(overrides: Partial<Parameters<typeof buildArkivmelding>[0]> = {}): XmlNode {
-  return parseXml(
-    buildArkivmelding({
-      mottakId: MOTTAK_ID,
-      messageId: messageIdFor(MOTTAK_ID, 1),
-      zipFilename: zipFilenameFor(MOTTAK_ID),
-      oppdatert: '2026-03-02T09:43:51.691',
-      tjeneste: 'Løsøreregisteret',
-      nowMs: NOW,
-      ...overrides,
-    }),
-  );
+  return parseXml(buildXml(overrides));
 }
 
 describe('buildArkivmelding', () => {
@@ -179,13 +41,9 @@ describe('buildArkivmelding', () => {
     expect(ARKIVMELDING_FILENAME).toBe('arkivmelding.xml');
   });
 
-  it('orders every element as the schema does, with every required element present', () => {
-    expectSchemaOrder(root, 'arkivmelding');
-    expectSchemaOrder(mappe, 'saksmappe');
-    expectSchemaOrder(journalpost, 'journalpost');
-    expectSchemaOrder(dokumentbeskrivelse, 'dokumentbeskrivelse');
-    expectSchemaOrder(child(dokumentbeskrivelse, 'dokumentobjekt'), 'dokumentobjekt');
-    expectSchemaOrder(child(journalpost, 'korrespondansepart'), 'korrespondansepart');
+  it('passes the schema check: order, cardinality, value lists, lexical forms', () => {
+    expect(arkivmeldingProblems(buildXml())).toEqual([]);
+    expect(arkivmeldingProblems(buildXml({ tjeneste: null, oppdatert: null }))).toEqual([]);
   });
 
   it('writes the value lists verbatim (never the Noark-4 letters)', () => {
@@ -230,5 +88,85 @@ describe('buildArkivmelding', () => {
   it('escapes text so a hostile tjeneste cannot break the document', () => {
     const hostile = build({ tjeneste: '</tittel><x>&"\'' });
     expect(child(child(hostile, 'mappe'), 'tittel').text).toContain('</tittel><x>&"\'');
+  });
+});
+
+describe('the schema check', () => {
+  it('finds what the XSD refuses', () => {
+    const xml = buildXml();
+    const broken = (from: string | RegExp, to: string) => arkivmeldingProblems(xml.replace(from, to));
+    expect(broken('Inngående dokument', 'I')).toEqual([expect.stringContaining('journalposttype')]);
+    expect(broken('Under behandling', 'under behandling')).toEqual([expect.stringContaining('saksstatus')]);
+    expect(broken(/<saksdato>[^<]*<\/saksdato>/, '<saksdato>2026-03-02T10:00:00</saksdato>')).toEqual([
+      expect.stringContaining('xs:date'),
+    ]);
+    expect(broken('<antallFiler>1</antallFiler>', '<antallFiler>2</antallFiler>')).toEqual([
+      expect.stringContaining('antallFiler'),
+    ]);
+    expect(broken(/<referanseForelderMappe>[^<]*</, '<referanseForelderMappe>x<').length).toBeGreaterThan(0);
+    expect(broken('</dokumentobjekt>', '<format>zip</format></dokumentobjekt>')).toEqual([
+      expect.stringContaining('dokumentobjekt[1]/format'),
+    ]);
+    expect(broken('xsi:type="saksmappe"', '')).toEqual(['not exactly one mappe of xsi:type saksmappe']);
+  });
+});
+
+describe('buildArkivmelding in documents mode', () => {
+  function documents(xml: string, names: string[], zipUploadName?: string) {
+    const read = readMelding(Buffer.from(xml));
+    if (!read.ok) {
+      throw new Error(read.problem);
+    }
+    const plan = planContent(
+      read.melding,
+      names[0],
+      names.map((name) => ({ name, utf8: true })),
+      zipUploadName ? [zipUploadName] : [],
+    );
+    return mapForsendelse({
+      mottakId: MOTTAK_ID,
+      melding: read.melding,
+      plan,
+      meldingEntry: names[0],
+      titles: DEFAULT_TITLES,
+      zipUploadName,
+    }).journalpost;
+  }
+
+  it('vedtak with three PDFs: one dokumentbeskrivelse each, the Melding last, all schema-valid', () => {
+    const xml = buildXml({
+      documents: documents(vedtak(THREE_PDFS), ['hendvendelse.xml', ...THREE_PDFS.map((v) => v.filnavn)]),
+    });
+    expect(arkivmeldingProblems(xml)).toEqual([]);
+    expect(referencedFiles(xml)).toEqual([...THREE_PDFS.map((v) => v.filnavn), 'hendvendelse.xml']);
+    const jp = child(child(parseXml(xml), 'mappe'), 'basisregistrering');
+    expect(child(jp, 'offentligTittel').text).toBe('Vedtak fra Brønnøysundregistrene (Løsøreregisteret)');
+    expect(child(jp, 'beskrivelse').text).toBe('Svar på melding 2b8e4f71-5c0a-4d93-8e6b-f1a3c7d9e052');
+    const titles = jp.children.filter((c) => c.name === 'dokumentbeskrivelse').map((d) => child(d, 'tittel').text);
+    expect(titles).toEqual([...THREE_PDFS.map((v) => v.navn), 'Melding fra Brønnøysundregistrene (henvendelse)']);
+    const metadata = child(jp, 'virksomhetsspesifikkeMetadata').children.map((c) => [c.name, c.text]);
+    expect(metadata).toEqual([
+      ['mottakId', MOTTAK_ID],
+      ['meldingId', '6e0b7c3a-2d19-4f5e-9c81-a4b7d2e0f365'],
+      ['avsenderOrgnr', '974760673'],
+      ['meldingsReferanse', '2b8e4f71-5c0a-4d93-8e6b-f1a3c7d9e052'],
+      ['tjeneste', 'eting'],
+      ['tjenestehandling', 'vedtak'],
+      ['oppdatert', '2026-03-02T09:43:51.691'],
+    ]);
+    const ids = jp.children.filter((c) => c.name === 'dokumentbeskrivelse').map((d) => child(d, 'systemID').text);
+    expect(new Set(ids).size).toBe(4);
+    expect(ids[0]).toBe(systemIdFor(MOTTAK_ID, 'dokument:1'));
+  });
+
+  it('svarmelding OK and Rejected, and the safe forms, are schema-valid', () => {
+    for (const journalpost of [
+      documents(svarmelding(), ['hendvendelse.xml']),
+      documents(svarmelding(REJECTED_KVITTERING), ['hendvendelse.xml']),
+      documents(vedtak(THREE_PDFS), ['hendvendelse.xml', 'x/extra.pdf'], 'forsendelse-x.zip'),
+      mapWithoutMelding({ mottakId: MOTTAK_ID, uploadNames: new Map([['a', 'a']]), zipUploadName: 'z.zip' }),
+    ]) {
+      expect(arkivmeldingProblems(buildXml({ documents: journalpost }))).toEqual([]);
+    }
   });
 });

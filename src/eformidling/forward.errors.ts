@@ -37,3 +37,11 @@ export class TruncatedDownloadError extends Error {
     this.name = 'TruncatedDownloadError';
   }
 }
+
+/** BRREG_SJEKKSUM=enforce and an entry's MD5 is not its DataRef sjekksum: parked with the files named. */
+export class SjekksumMismatchError extends Error {
+  constructor(readonly entries: string[]) {
+    super(`DataRef sjekksum does not match the MD5 of ${entries.join(', ')} (BRREG_SJEKKSUM=enforce)`);
+    this.name = 'SjekksumMismatchError';
+  }
+}

@@ -15,7 +15,10 @@ import { ARKIVMELDING_FILENAME, buildArkivmelding, titleFor, zipFilenameFor } fr
 import { CapabilitiesCache } from './capabilities.cache';
 import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
 import { IpError } from './integrasjonspunkt.errors';
-import { PayloadChangedError, UploadTooLargeError } from './forward.errors';
+import { mergeTitles, type TitleTable } from '../melding/titles';
+import { EntryIntegrityError } from '../melding/local-entries.reader';
+import { transferDocuments, type DocumentsResult } from './documents-transfer';
+import { PayloadChangedError, SjekksumMismatchError, UploadTooLargeError } from './forward.errors';
 import { transfer, type Measured } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
 import { uploadLimitFor } from './service-limits';
@@ -33,6 +36,7 @@ export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding';
 @Injectable()
 export class ForwardService {
   private readonly logger = new Logger('Forward');
+  private readonly titles: TitleTable;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -43,7 +47,9 @@ export class ForwardService {
     private readonly clock: Clock,
     private readonly queues: WorkQueues,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.titles = mergeTitles(config.efm.titles);
+  }
 
   async forward(job: ForwardJobData): Promise<ForwardOutcome> {
     const { mottakId, attempt } = job;
@@ -166,6 +172,9 @@ export class ForwardService {
     const limit = uploadLimitFor(service, this.config.efm.maxUploadBytes);
     const zipFilename = zipFilenameFor(row.mottakId);
     try {
+      if (this.config.efm.messageType === 'arkivmelding' && this.config.efm.payload === 'documents') {
+        return await this.uploadDocuments(row, messageId, service, limit);
+      }
       if (this.config.efm.messageType === 'arkivmelding') {
         const xml = buildArkivmelding({
           mottakId: row.mottakId,
@@ -214,6 +223,9 @@ export class ForwardService {
       if (error instanceof PayloadChangedError) {
         return this.park(row, error.message, 'payload-changed');
       }
+      if (error instanceof SjekksumMismatchError) {
+        return this.park(row, error.message, 'sjekksum');
+      }
       if (error instanceof IpError && error.kind === 'permanent') {
         return this.park(row, error.message, 'ip-refused');
       }
@@ -222,6 +234,137 @@ export class ForwardService {
       }
       throw error;
     }
+  }
+
+  /**
+   * EFM_PAYLOAD=documents (documents-transfer.ts): each file its own upload, then arkivmelding.xml **last**,
+   * built from what actually arrived. Last, because the IP reads the title from arkivmelding.xml when it is
+   * uploaded but checks each referanseDokumentfil against the uploaded files only at send
+   * (NextMoveMessageService.addFile, NextMoveValidator.validate, IP 4.0.8): the journalpost then never names a
+   * file that did not make it. A broken entry (CRC-32, size, truncation) throws: nothing is sent, the job
+   * retries from a fresh download, and the last retry parks the row with the message naming the entry.
+   */
+  private async uploadDocuments(
+    row: ForsendelseEntity,
+    messageId: string,
+    service: string,
+    limit: number | undefined,
+  ): Promise<Measured | undefined> {
+    const zipFilename = zipFilenameFor(row.mottakId);
+    const upload = async (file: Parameters<IntegrasjonspunktClient['upload']>[1]): Promise<boolean> => {
+      try {
+        await this.ip.upload(messageId, file);
+        return true;
+      } catch (error) {
+        if (error instanceof IpError && error.is('DuplicateFilenameException')) {
+          this.logger.log({ msg: 'file already uploaded by an earlier try', messageId, file: file.filename });
+          return false;
+        }
+        throw error;
+      }
+    };
+    let result: DocumentsResult;
+    try {
+      result = await transferDocuments({
+        mottakId: row.mottakId,
+        zipFilename,
+        maxBytes: limit,
+        service,
+        spoolDir: this.config.forward.spoolDir,
+        titles: this.titles,
+        download: () => this.brreg.download(row.mottakId),
+        upload,
+        uploadZip: async () => {
+          let measured: Measured | undefined;
+          const download = await this.brreg.download(row.mottakId);
+          const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, maxBytes: limit, service };
+          try {
+            measured = await transfer(download, spool, async (body, contentLength) => {
+              await upload({
+                filename: zipFilename,
+                title: zipFilename,
+                contentType: 'application/zip',
+                body,
+                contentLength,
+              });
+            });
+          } catch (error) {
+            if (error instanceof IpError && error.is('DuplicateFilenameException')) {
+              return undefined;
+            }
+            throw error;
+          }
+          return measured;
+        },
+      });
+    } catch (error) {
+      if (error instanceof EntryIntegrityError) {
+        this.logger.warn({
+          msg: 'broken download; retrying from a fresh one',
+          mottakId: row.mottakId,
+          messageId,
+          error: error.message,
+        });
+      }
+      throw error;
+    }
+    const { measured } = result;
+    if (measured && row.sha256 && row.sha256 !== measured.sha256) {
+      throw new PayloadChangedError(row.sha256, measured.sha256);
+    }
+    for (const surprise of result.surprises) {
+      this.metrics.contentSurprises.inc({ kind: surprise.kind });
+      await this.forsendelser.appendEvent(row.mottakId, {
+        kind: 'note',
+        attempt: row.attempt,
+        messageId,
+        detail: { contentSurprise: surprise.kind, detail: surprise.detail, deliveredAs: 'safe form (the zip too)' },
+      });
+    }
+    if (result.sjekksumMismatches.length > 0) {
+      this.metrics.sjekksumMismatches.inc(result.sjekksumMismatches.length);
+      await this.forsendelser.appendEvent(row.mottakId, {
+        kind: 'note',
+        attempt: row.attempt,
+        messageId,
+        detail: { sjekksumMismatch: result.sjekksumMismatches, mode: this.config.brreg.sjekksum },
+      });
+      if (this.config.brreg.sjekksum === 'enforce') {
+        throw new SjekksumMismatchError(result.sjekksumMismatches);
+      }
+    }
+    const xml = buildArkivmelding({
+      mottakId: row.mottakId,
+      messageId,
+      zipFilename,
+      oppdatert: row.oppdatert,
+      tjeneste: row.tjeneste,
+      nowMs: this.clock.now(),
+      documents: result.journalpost,
+    });
+    await this.uploadOnce(messageId, () =>
+      this.ip.upload(messageId, {
+        filename: ARKIVMELDING_FILENAME,
+        title: 'Arkivmelding',
+        contentType: 'application/xml',
+        body: xml,
+        contentLength: Buffer.byteLength(xml),
+      }),
+    );
+    if (measured) {
+      this.metrics.forwardBytes.observe(measured.bytes);
+    }
+    this.logger.log({
+      msg: 'documents uploaded',
+      mottakId: row.mottakId,
+      messageId,
+      path: result.path,
+      documents: result.journalpost.dokumenter.length,
+      surprises: result.surprises.map((s) => s.kind),
+      title: result.journalpost.offentligTittel,
+      ...measured,
+    });
+    return measured;
   }
 
   private async uploadOnce(messageId: string, upload: () => Promise<void>): Promise<void> {

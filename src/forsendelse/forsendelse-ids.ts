@@ -17,6 +17,6 @@ export function conversationIdFor(mottakId: string): string {
 }
 
 /** Stable systemIDs for arkivmelding.xml (docs/peers/arkivmelding.md §5: the same across attempts). */
-export function systemIdFor(mottakId: string, part: 'saksmappe' | 'journalpost' | 'dokument:1'): string {
+export function systemIdFor(mottakId: string, part: 'saksmappe' | 'journalpost' | `dokument:${number}`): string {
   return uuidv5(`${mottakId}:${part}`, NAMESPACE);
 }

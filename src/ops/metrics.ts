@@ -45,6 +45,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly contentSurprises = new Counter({
+    name: 'bridge_content_surprises_total',
+    help: 'Odd forsendelse content forwarded in the safe form (the zip too), by kind of surprise',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sjekksumMismatches = new Counter({
+    name: 'bridge_sjekksum_mismatches_total',
+    help: 'Entries whose MD5 differs from their DataRef sjekksum (BRREG_SJEKKSUM says whether that parks)',
+    registers: [this.registry],
+  });
+
   readonly lateStatuses = new Counter({
     name: 'bridge_late_statuses_total',
     help: 'Statuses that came after delivery and cannot be acted on (FEIL after LEVERT)',
