@@ -17,6 +17,7 @@ import { BrregClient } from '../src/brreg/brreg.client';
 import { SystemClock } from '../src/clock/clock';
 import type { AppConfig } from '../src/config/app-config';
 import { loadConfig } from '../src/config/config.loader';
+import { ClockModule } from '../src/clock/clock.module';
 import { ConfigModule } from '../src/config/config.module';
 import { zipFilenameFor } from '../src/eformidling/arkivmelding.builder';
 import { CapabilitiesCache } from '../src/eformidling/capabilities.cache';
@@ -88,7 +89,7 @@ serve(async (message) => {
     brreg = new BrregClient(http, config.brreg.baseUrl, tokens);
     if (setup.mode === 'bridge') {
       moduleRef = await Test.createTestingModule({
-        imports: [ConfigModule.forRoot(config), ForsendelseModule, QueuesModule],
+        imports: [ConfigModule.forRoot(config), ClockModule, ForsendelseModule, QueuesModule],
       }).compile();
       await moduleRef.init();
       repo = moduleRef.get(ForsendelseRepository);

@@ -25,6 +25,7 @@ import { PollService } from '../src/brreg/poll.service';
 import { SystemClock } from '../src/clock/clock';
 import type { AppConfig } from '../src/config/app-config';
 import { loadConfig } from '../src/config/config.loader';
+import { ClockModule } from '../src/clock/clock.module';
 import { ConfigModule } from '../src/config/config.module';
 import { IntegrasjonspunktClient } from '../src/eformidling/integrasjonspunkt.client';
 import { conversationIdFor, messageIdFor } from '../src/forsendelse/forsendelse-ids';
@@ -228,7 +229,7 @@ async function prepare(
   const prefix = `benchscale${randomBytes(4).toString('hex')}`;
   const config = loadConfig({ ...baseEnv, DATABASE_URL: db.url, QUEUE_PREFIX: prefix });
   const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(config), ForsendelseModule, QueuesModule],
+    imports: [ConfigModule.forRoot(config), ClockModule, ForsendelseModule, QueuesModule],
   }).compile();
   await moduleRef.init();
   const t0 = performance.now();
