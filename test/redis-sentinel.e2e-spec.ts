@@ -1,5 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BridgeProcess, BuiltBridge } from './support/bridge-process';
 import { freePort } from './support/bridge-harness';
@@ -127,4 +130,91 @@ describe('Redis through Sentinel (REDIS_SENTINELS)', () => {
       }),
     ]);
   }, 60_000);
+});
+
+/**
+ * `rediss://` with sentinels: TLS to the sentinels and to the master they name. A TLS-only master and a TLS-only
+ * sentinel, the certificate trusted through NODE_EXTRA_CA_CERTS as in redis-tls.e2e-spec.ts.
+ */
+describe('Redis through Sentinel over TLS (REDIS_SENTINELS with rediss://)', () => {
+  let dir: string;
+  let master: OwnRedis;
+  let sentinel: OwnSentinel;
+  let db: TestDatabase;
+  let built: BuiltBridge;
+  let bridge: BridgeProcess | undefined;
+  const prefix = `p${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bridge-sentinel-tls-'));
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'tls.key'),
+      '-out',
+      join(dir, 'tls.crt'),
+    ]);
+    expect(made.status).toBe(0);
+    const tls = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') };
+    master = await startOwnRedis({ tls, password: MASTER_PASSWORD });
+    sentinel = await startOwnSentinel(master, { masterName: MASTER, masterPassword: MASTER_PASSWORD, tls });
+    db = await createTestDatabase();
+    built = BuiltBridge.prepare();
+  }, 180_000);
+
+  afterAll(async () => {
+    await bridge?.stop();
+    await sentinel?.cleanup();
+    await master?.cleanup();
+    await db?.drop();
+    built?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('becomes ready, with its schedulers in the TLS-only master', async () => {
+    await expect(sentinel.masterAddress()).resolves.toBe(`127.0.0.1:${master.port}`);
+    const env = Object.fromEntries(
+      Object.entries({
+        ...aValidEnv({ LOG_LEVEL: 'warn' }),
+        PATH: process.env.PATH,
+        PORT: String(await freePort()),
+        DATABASE_URL: db.url,
+        QUEUE_PREFIX: prefix,
+        REDIS_URL: `rediss://:${MASTER_PASSWORD}@127.0.0.1:${await freePort()}`,
+        REDIS_SENTINELS: sentinel.address,
+        REDIS_SENTINEL_MASTER: MASTER,
+        NODE_EXTRA_CA_CERTS: join(dir, 'tls.crt'),
+      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    bridge = new BridgeProcess(built, env);
+    await bridge.start();
+
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let status = 0;
+    while (Date.now() < deadline && status !== 200) {
+      status = (await fetch(`${bridge.url}/health/ready`)).status;
+      if (status !== 200) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    expect(status).toBe(200);
+
+    const client = new Redis(master.url, { tls: { ca: readFileSync(join(dir, 'tls.crt')) } });
+    try {
+      const keys = await client.keys(`${prefix}:*`);
+      expect(keys.some((key) => key.startsWith(`${prefix}:brreg-poll:`))).toBe(true);
+    } finally {
+      client.disconnect();
+    }
+  }, 120_000);
 });

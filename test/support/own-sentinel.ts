@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './bridge-harness';
-import { exitOf, oneShotClient, waitForPing, type OwnRedis } from './own-redis';
+import { exitOf, oneShotClient, waitForPing, type OwnRedis, type OwnRedisOptions } from './own-redis';
 
 /** A Redis Sentinel of the test's own, monitoring one OwnRedis as the master of a named group. */
 export interface OwnSentinel {
@@ -23,6 +23,8 @@ export interface OwnSentinelOptions {
   masterPassword?: string;
   /** The sentinel's own `requirepass` (REDIS_SENTINEL_PASSWORD). */
   password?: string;
+  /** Serve TLS only, and reach the (TLS-only) master over TLS, with this certificate and key. */
+  tls?: OwnRedisOptions['tls'];
 }
 
 /**
@@ -33,8 +35,19 @@ export async function startOwnSentinel(master: OwnRedis, options: OwnSentinelOpt
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bridge-own-sentinel-'));
   const conf = join(dir, 'sentinel.conf');
+  const listen = options.tls
+    ? [
+        'port 0',
+        `tls-port ${port}`,
+        `tls-cert-file ${options.tls.certFile}`,
+        `tls-key-file ${options.tls.keyFile}`,
+        `tls-ca-cert-file ${options.tls.certFile}`,
+        'tls-auth-clients no',
+        'tls-replication yes',
+      ]
+    : [`port ${port}`];
   const lines = [
-    `port ${port}`,
+    ...listen,
     'bind 127.0.0.1',
     `dir ${dir}`,
     `logfile ${join(dir, 'sentinel.log')}`,
@@ -47,13 +60,13 @@ export async function startOwnSentinel(master: OwnRedis, options: OwnSentinelOpt
   ];
   writeFileSync(conf, `${lines.join('\n')}\n`);
   const server = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-  await waitForPing(port, server, { password: options.password });
+  await waitForPing(port, server, { password: options.password, tls: options.tls });
 
   return {
     address: `127.0.0.1:${port}`,
     port,
     masterAddress: async () => {
-      const redis = oneShotClient(port, { password: options.password });
+      const redis = oneShotClient(port, { password: options.password, tls: options.tls });
       try {
         await redis.connect();
         const answer = (await redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', options.masterName)) as string[] | null;
