@@ -67,6 +67,7 @@ expect_rejected "replicaCount" --set replicaCount=abc
 expect_rejected "config[./]LOG_LEVEL" --set config.LOG_LEVEL=verbose
 expect_rejected "config[./]FORWARD_CONCURRENCY" --set-string config.FORWARD_CONCURRENCY=8
 expect_rejected "config[./]EFM_SENDER_ORGNR" --set-string config.EFM_SENDER_ORGNR=12345
+expect_rejected "config[./]REDIS_SENTINELS" --set-string "config.REDIS_SENTINELS=a:26379 b:26379"
 expect_rejected "TYPO_VARIABLE" --set config.TYPO_VARIABLE=x
 expect_rejected "terminationGracePeriodSeconds" --set terminationGracePeriodSeconds=20
 expect_rejected "secrets[./]env[./]DATABASE_URL" --set secrets.env.DATABASE_URL=mysql://x
@@ -117,6 +118,7 @@ expect_only database.host --set database.existingSecret=pg --set database.existi
 expect_only redis.host --set redis.existingSecret=redis --set redis.existingSecretPasswordKey=redis-password
 expect_only secrets.env.ADMIN_PASSWORD --set config.ADMIN_USERNAME=ops
 expect_only secrets.env.EFM_WEBHOOK_SECRET --set config.EFM_WEBHOOK_BASE_URL=http://bridge.integrasjon.svc
+expect_only config.REDIS_SENTINEL_MASTER --set config.REDIS_SENTINELS=redis-sentinel:26379
 # The existing Secret's DATABASE_URL key is mapped away and nothing else provides it.
 expect_only secrets.env.DATABASE_URL --set secrets.existingSecret=env --set secrets.existingSecretKeys.DATABASE_URL=
 

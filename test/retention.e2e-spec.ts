@@ -15,7 +15,7 @@ import { Metrics } from '../src/ops/metrics';
 import { MetricsModule } from '../src/ops/metrics.module';
 import { jobIds, QueueName } from '../src/queues/queue-names';
 import { QueuesModule } from '../src/queues/queues.module';
-import { redisOptionsFromUrl } from '../src/queues/redis-options';
+import { bullmqConnection } from '../src/queues/redis-options';
 import { SchedulerModule } from '../src/queues/scheduler.module';
 import { RETENTION_INTERVAL_MS } from '../src/queues/scheduler.service';
 import { RetentionModule } from '../src/retention/retention.module';
@@ -288,7 +288,7 @@ describe('the retention job', () => {
   let db: TestDatabase;
   const apps: TestingModule[] = [];
   const prefix = `ret${randomBytes(4).toString('hex')}`;
-  const queue = new Queue(QueueName.Retention, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
+  const queue = new Queue(QueueName.Retention, { connection: bullmqConnection({ url: REDIS_URL }), prefix });
 
   beforeAll(async () => {
     db = await createTestDatabase();

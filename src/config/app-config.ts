@@ -11,6 +11,11 @@ export type MaskinportenKeyConfig =
   /** A key registered in Maskinporten, as a private JWK: the grant carries its `kid`. */
   | { mode: 'jwk'; keyId: string; jwk: Readonly<Record<string, unknown>> };
 
+export interface RedisSentinel {
+  host: string;
+  port: number;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 export type MessageType = 'arkivmelding' | 'avtalt';
 export type StatusStrategy = 'feed' | 'per-message' | 'queue';
@@ -23,7 +28,12 @@ export interface AppConfig {
   /** From GIT_COMMIT, for bridge_build_info. */
   commit?: string;
   database: { url: string; migrate: boolean };
-  redis: { url: string; queuePrefix: string };
+  redis: {
+    url: string;
+    queuePrefix: string;
+    /** REDIS_SENTINELS: the master is asked of these; REDIS_URL then gives only credentials, database and TLS. */
+    sentinel?: { sentinels: readonly RedisSentinel[]; masterName: string; password?: string };
+  };
   maskinporten: {
     /** The grant's `aud`. Absent only when `wellKnownUrl` is set: then it comes from the metadata. */
     issuer?: string;

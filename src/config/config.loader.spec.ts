@@ -203,6 +203,42 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the Sentinel group: host:port list (IPv6 in brackets, default port), master name and password', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-'));
+    writeFileSync(join(dir, 'pw'), 'sentinel-secret\n');
+    const config = loadConfig(
+      aValidEnv({
+        REDIS_SENTINELS: ' sentinel-0:26380, [::1]:26381 ,sentinel-2',
+        REDIS_SENTINEL_MASTER: 'bridge',
+        REDIS_SENTINEL_PASSWORD_FILE: join(dir, 'pw'),
+      }),
+    );
+    expect(config.redis.sentinel).toEqual({
+      sentinels: [
+        { host: 'sentinel-0', port: 26380 },
+        { host: '::1', port: 26381 },
+        { host: 'sentinel-2', port: 26379 },
+      ],
+      masterName: 'bridge',
+      password: 'sentinel-secret',
+    });
+    expect(loadConfig(aValidEnv()).redis.sentinel).toBeUndefined();
+  });
+
+  it('refuses sentinels without the master name, a master name without sentinels, and a broken list', () => {
+    expect(problemsOf(aValidEnv({ REDIS_SENTINELS: 'sentinel-0:26379' }))).toEqual([
+      'REDIS_SENTINEL_MASTER: is required when REDIS_SENTINELS is set (the master group name)',
+    ]);
+    expect(problemsOf(aValidEnv({ REDIS_SENTINEL_MASTER: 'bridge' }))).toEqual([
+      'REDIS_SENTINEL_MASTER: is set but REDIS_SENTINELS is not; set the sentinels or remove it',
+    ]);
+    for (const list of ['sentinel-0:26379,', 'sentinel-0:99999', 'redis://sentinel-0:26379', 'a b:1']) {
+      expect(problemsOf(aValidEnv({ REDIS_SENTINELS: list, REDIS_SENTINEL_MASTER: 'bridge' }))).toEqual([
+        'REDIS_SENTINELS: must be a comma-separated list of host:port (e.g. redis-sentinel:26379)',
+      ]);
+    }
+  });
+
   it('keeps the dashboard read-only unless told otherwise, and the management port apart from PORT', () => {
     expect(loadConfig(aValidEnv({})).dashboard).toEqual({ readOnly: true });
     expect(loadConfig(aValidEnv({ DASHBOARD_READ_ONLY: 'false' })).dashboard).toEqual({ readOnly: false });

@@ -125,6 +125,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       webhook = { baseUrl: env.EFM_WEBHOOK_BASE_URL.replace(/\/+$/, ''), secret: env.EFM_WEBHOOK_SECRET };
     }
   }
+  const sentinel = buildSentinel(env, problems);
   const useWellKnown = env.MASKINPORTEN_WELL_KNOWN_URL !== undefined;
   const issuer = env.MASKINPORTEN_ISSUER ?? (useWellKnown ? undefined : MASKINPORTEN_ISSUERS[env.MASKINPORTEN_ENV]);
   const tokenUrl =
@@ -136,7 +137,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
     logLevel: env.LOG_LEVEL,
     commit: env.GIT_COMMIT,
     database: { url: env.DATABASE_URL, migrate: env.DATABASE_MIGRATE },
-    redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
+    redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX, sentinel },
     maskinporten: {
       issuer,
       tokenUrl,
@@ -184,6 +185,27 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       httpProxy: env.HTTP_PROXY,
       noProxy: env.NO_PROXY,
     },
+  };
+}
+
+/** Sentinel needs both the sentinels and the group's name; either alone, or only its password, is a mistake. */
+function buildSentinel(env: Env, problems: string[]): AppConfig['redis']['sentinel'] {
+  if (env.REDIS_SENTINELS === undefined) {
+    for (const name of ['REDIS_SENTINEL_MASTER', 'REDIS_SENTINEL_PASSWORD'] as const) {
+      if (env[name] !== undefined) {
+        problems.push(`${name}: is set but REDIS_SENTINELS is not; set the sentinels or remove it`);
+      }
+    }
+    return undefined;
+  }
+  if (env.REDIS_SENTINEL_MASTER === undefined) {
+    problems.push('REDIS_SENTINEL_MASTER: is required when REDIS_SENTINELS is set (the master group name)');
+    return undefined;
+  }
+  return {
+    sentinels: env.REDIS_SENTINELS,
+    masterName: env.REDIS_SENTINEL_MASTER,
+    password: env.REDIS_SENTINEL_PASSWORD,
   };
 }
 

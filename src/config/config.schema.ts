@@ -41,6 +41,24 @@ const basicUser = optionalString.pipe(
     .optional(),
 );
 
+/** `host:port,host:port`; an IPv6 host in brackets (`[::1]:26379`). */
+const sentinelList = z.string().transform((text, ctx) => {
+  const sentinels: { host: string; port: number }[] = [];
+  for (const entry of text.split(',').map((e) => e.trim())) {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]/]+))(?::(\d{1,5}))?$/.exec(entry);
+    const port = match?.[3] === undefined ? 26379 : Number(match[3]);
+    if (!match || port < 1 || port > 65535) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a comma-separated list of host:port (e.g. redis-sentinel:26379)',
+      });
+      return z.NEVER;
+    }
+    sentinels.push({ host: match[1] ?? match[2] ?? '', port });
+  }
+  return sentinels;
+});
+
 export const envSchema = z.object({
   PORT: positiveInt(1, 65535)
     .default(3000)
@@ -59,7 +77,16 @@ export const envSchema = z.object({
     .describe('run migrations at start-up (false when a deploy step runs them)'),
   REDIS_URL: url(['redis', 'rediss'])
     .default('redis://127.0.0.1:6379')
-    .describe('Redis for BullMQ, handed to ioredis as it is: rediss:// for TLS, ioredis options as query parameters'),
+    .describe(
+      'Redis for BullMQ, handed to ioredis: rediss:// for TLS, options as query parameters; host ignored with REDIS_SENTINELS',
+    ),
+  REDIS_SENTINELS: optionalString
+    .pipe(sentinelList.optional())
+    .describe('Redis Sentinel instead of one host: comma-separated host:port list (port default 26379)'),
+  REDIS_SENTINEL_MASTER: optionalString.describe(
+    'the master group name the sentinels monitor; required with REDIS_SENTINELS',
+  ),
+  REDIS_SENTINEL_PASSWORD: optionalString.describe('password of the sentinels themselves (requirepass); secret'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, - and _ (BullMQ forbids ":")')
@@ -186,6 +213,7 @@ export const SECRET_VARIABLES = [
   'EFM_PASSWORD',
   'EFM_WEBHOOK_SECRET',
   'ADMIN_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
 ] as const;
 
 /**

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { Peer } from '../http/peer-error';
 import { PEER_OUTCOMES, type PeerCall, type PeerOutcomeRecorder } from '../http/peer-outcome';
+import { openRedis } from '../queues/redis-options';
 
 export const PEERS: readonly Peer[] = ['brreg', 'maskinporten', 'integrasjonspunkt'];
 
@@ -93,8 +94,8 @@ export class SharedHealth implements PeerOutcomeRecorder, OnApplicationShutdown 
     private readonly clock: Clock,
   ) {
     this.key = `${config.redis.queuePrefix}:bridge-health`;
-    // The URL goes to ioredis as it is, like BullMQ's connection (src/queues/redis-options.ts): TLS and its options.
-    this.redis = new Redis(config.redis.url, {
+    // Opened like BullMQ's connection (src/queues/redis-options.ts): TLS, URL options and Sentinel alike.
+    this.redis = openRedis(config.redis, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       connectTimeout: 2_000,

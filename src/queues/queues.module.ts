@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobFailureLogService } from './job-failure-log.service';
 import { ALL_QUEUES } from './queue-names';
-import { redisOptionsFromUrl } from './redis-options';
+import { bullmqConnection } from './redis-options';
 import { QueueErrorLogService } from './queue-error-log.service';
 import { WorkerDrainService } from './worker-drain.service';
 import { WorkQueues } from './work-queues';
@@ -17,7 +17,7 @@ import { WorkQueues } from './work-queues';
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        connection: redisOptionsFromUrl(config.redis.url),
+        connection: bullmqConnection(config.redis),
         prefix: config.redis.queuePrefix,
       }),
     }),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { openRedis } from './redis-options';
 
 /**
  * Redis holds the queues: with eviction on, BullMQ loses jobs silently; without persistence a restart loses
@@ -14,7 +14,7 @@ export class RedisSettingsCheck implements OnApplicationBootstrap {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const redis = new Redis(this.config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    const redis = openRedis(this.config.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await redis.connect();
       const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as string[];

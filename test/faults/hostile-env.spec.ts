@@ -42,6 +42,12 @@ const CASES: Record<Variable, Invalid | FreeText> = {
   DATABASE_URL: { env: { DATABASE_URL: 'mysql://db/bridge' }, says: NOT_A_URL },
   DATABASE_MIGRATE: { env: { DATABASE_MIGRATE: 'maybe' }, says: /must be true or false/ },
   REDIS_URL: { env: { REDIS_URL: 'localhost:6379' }, says: NOT_A_URL },
+  REDIS_SENTINELS: {
+    env: { REDIS_SENTINELS: 'sentinel-a:26379;sentinel-b', REDIS_SENTINEL_MASTER: 'mymaster' },
+    says: /comma-separated list of host:port/,
+  },
+  REDIS_SENTINEL_MASTER: { env: { REDIS_SENTINELS: 'sentinel-a:26379' }, says: /required when REDIS_SENTINELS is set/ },
+  REDIS_SENTINEL_PASSWORD: { env: { REDIS_SENTINEL_PASSWORD: SECRET }, says: /REDIS_SENTINELS is not/ },
   QUEUE_PREFIX: { env: { QUEUE_PREFIX: 'bridge:prod' }, says: /only letters, digits/ },
   MASKINPORTEN_ENV: { env: { MASKINPORTEN_ENV: 'staging' }, says: NOT_AN_OPTION },
   MASKINPORTEN_ISSUER: { env: { MASKINPORTEN_ISSUER: 'maskinporten' }, says: NOT_A_URL },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { jobIds, QueueName } from '../../src/queues/queue-names';
-import { redisOptionsFromUrl } from '../../src/queues/redis-options';
+import { bullmqConnection } from '../../src/queues/redis-options';
 import type { SimulatorSet } from '../../src/simulator/start-simulators';
 import {
   control,
@@ -63,7 +63,7 @@ function tally(values: readonly (string | number)[]): Record<string, number> {
 async function missingSchedulers(redisUrl: string, prefix: string): Promise<QueueName[]> {
   const missing: QueueName[] = [];
   for (const name of [QueueName.BrregPoll, QueueName.Track, QueueName.Reconcile]) {
-    const queue = new Queue(name, { connection: redisOptionsFromUrl(redisUrl), prefix });
+    const queue = new Queue(name, { connection: bullmqConnection({ url: redisUrl }), prefix });
     try {
       if (!(await queue.getJobScheduler(jobIds.scheduler(name)))) {
         missing.push(name);

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { databaseOptions } from '../../src/forsendelse/database.options';
 import { messageIdFor } from '../../src/forsendelse/forsendelse-ids';
 import { QueueName, jobIds } from '../../src/queues/queue-names';
-import { redisOptionsFromUrl } from '../../src/queues/redis-options';
+import { bullmqConnection } from '../../src/queues/redis-options';
 import type { CallRecord } from '../../src/simulator/shared/call-log';
 import { control, eventually, forsendelseRows, testKeys, useBridgeEnvironment } from '../support/bridge-harness';
 import { BridgeProcess, BuiltBridge, bridgeProcessEnv, PROCESS_CREDENTIALS } from '../support/bridge-process';
@@ -30,7 +30,7 @@ interface IpMessage {
 async function schedulersByQueue(prefix: string): Promise<Record<string, string[]>> {
   const found: Record<string, string[]> = {};
   for (const name of Object.values(QueueName)) {
-    const queue = new Queue(name, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
+    const queue = new Queue(name, { connection: bullmqConnection({ url: REDIS_URL }), prefix });
     try {
       found[name] = (await queue.getJobSchedulers()).map((s) => s.key).sort();
     } finally {

@@ -31,12 +31,15 @@ export interface OwnRedisOptions {
   maxmemoryPolicy?: 'noeviction' | 'allkeys-lru' | 'volatile-lru';
   /** Serve TLS only (a `rediss://` URL), with this certificate and key; clients are not asked for one. */
   tls?: { certFile: string; keyFile: string };
+  /** `requirepass`: clients must AUTH (the URL carries it). Default: none. */
+  password?: string;
 }
 
 export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bridge-own-redis-'));
-  const url = `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
+  const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
+  const url = `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`;
   const listen = options.tls
     ? [
         '--port',
@@ -67,6 +70,7 @@ export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnR
         '--maxmemory-policy',
         options.maxmemoryPolicy ?? 'noeviction',
         ...(options.maxmemory === undefined ? [] : ['--maxmemory', options.maxmemory]),
+        ...(options.password === undefined ? [] : ['--requirepass', options.password]),
         '--dir',
         dir,
         '--logfile',
@@ -75,11 +79,11 @@ export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnR
       { stdio: 'ignore' },
     );
     child = server;
-    await waitForPing(port, server, options.tls);
+    await waitForPing(port, server, options);
   };
 
   const command = async <T>(work: (redis: Redis) => Promise<T>): Promise<T> => {
-    const redis = oneShotClient(port, options.tls);
+    const redis = oneShotClient(port, options);
     try {
       await redis.connect();
       return await work(redis);
@@ -121,10 +125,11 @@ export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnR
 }
 
 /** A client for one command: no reconnecting, and its connection errors are the caller's result, not noise. */
-function oneShotClient(port: number, tls?: OwnRedisOptions['tls']): Redis {
+export function oneShotClient(port: number, { tls, password }: Pick<OwnRedisOptions, 'tls' | 'password'> = {}): Redis {
   const redis = new Redis({
     port,
     host: '127.0.0.1',
+    password,
     tls: tls ? { ca: readFileSync(tls.certFile) } : undefined,
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -134,17 +139,21 @@ function oneShotClient(port: number, tls?: OwnRedisOptions['tls']): Redis {
   return redis;
 }
 
-function exitOf(server: ChildProcess): Promise<void> {
+export function exitOf(server: ChildProcess): Promise<void> {
   return server.exitCode !== null ? Promise.resolve() : new Promise((resolve) => server.once('exit', () => resolve()));
 }
 
-async function waitForPing(port: number, server: ChildProcess, tls?: OwnRedisOptions['tls']): Promise<void> {
+export async function waitForPing(
+  port: number,
+  server: ChildProcess,
+  options: Pick<OwnRedisOptions, 'tls' | 'password'> = {},
+): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (server.exitCode !== null) {
       throw new Error(`redis-server on port ${port} exited with ${server.exitCode}`);
     }
-    const redis = oneShotClient(port, tls);
+    const redis = oneShotClient(port, options);
     const pong = await redis
       .connect()
       .then(() => redis.ping())

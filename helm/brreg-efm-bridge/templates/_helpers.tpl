@@ -147,7 +147,7 @@ The Secret the secret environment variables come from (existing or the chart's).
 
 {{/* The variables that come from secrets.* as env (secretKeyRef). */}}
 {{- define "brreg-efm-bridge.secretEnvNames" -}}
-DATABASE_URL REDIS_URL MASKINPORTEN_PKCS12_PASSWORD EFM_PASSWORD EFM_WEBHOOK_SECRET ADMIN_PASSWORD
+DATABASE_URL REDIS_URL MASKINPORTEN_PKCS12_PASSWORD EFM_PASSWORD EFM_WEBHOOK_SECRET ADMIN_PASSWORD REDIS_SENTINEL_PASSWORD
 {{- end }}
 
 {{/*
@@ -247,7 +247,7 @@ Kubernetes' $(VAR) expansion), else from secrets.*.
 {{- $ctx := .ctx }}
 {{- include "brreg-efm-bridge.databaseEnv" (dict "ctx" $ctx) }}
 {{- include "brreg-efm-bridge.redisEnv" (dict "ctx" $ctx) }}
-{{- range (list "MASKINPORTEN_PKCS12_PASSWORD" "EFM_PASSWORD" "EFM_WEBHOOK_SECRET" "ADMIN_PASSWORD") }}
+{{- range (list "MASKINPORTEN_PKCS12_PASSWORD" "EFM_PASSWORD" "EFM_WEBHOOK_SECRET" "ADMIN_PASSWORD" "REDIS_SENTINEL_PASSWORD") }}
 {{- $key := include "brreg-efm-bridge.secretKeyOf" (dict "ctx" $ctx "name" .) }}
 {{- if $key }}
 - name: {{ . }}
@@ -300,6 +300,9 @@ Fails the render naming every required value that is missing (as Bitnami's chart
 {{- end }}
 {{- if and $v.config.ADMIN_USERNAME (not (include "brreg-efm-bridge.secretKeyOf" (dict "ctx" . "name" "ADMIN_PASSWORD"))) }}
 {{- $missing = append $missing "secrets.env.ADMIN_PASSWORD or secrets.existingSecretKeys.ADMIN_PASSWORD (required with config.ADMIN_USERNAME)" }}
+{{- end }}
+{{- if and (trim (toString (default "" $v.config.REDIS_SENTINELS))) (not (trim (toString (default "" $v.config.REDIS_SENTINEL_MASTER)))) }}
+{{- $missing = append $missing "config.REDIS_SENTINEL_MASTER (the master group name; required with config.REDIS_SENTINELS)" }}
 {{- end }}
 {{- if $missing }}
 {{- fail (printf "\n\nbrreg-efm-bridge: required values are missing:\n  - %s\n" (join "\n  - " $missing)) }}
