@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../clock/clock';
+import { messageKey, RepeatedLog } from '../ops/repeated-log';
 import type { MaskinportenClient } from './maskinporten.client';
 import { MaskinportenError } from './maskinporten.errors';
 
@@ -28,13 +29,23 @@ export class MaskinportenTokenProvider {
   private inflight?: Promise<string>;
   private configurationError?: { error: MaskinportenError; untilMs: number };
   private lastRetryableError?: MaskinportenError;
+  /**
+   * During an outage every poll and every forward try asks for a token: the first failure of a kind is logged,
+   * the rest counted and summarised when the next token arrives (or a minute has passed and another fails).
+   */
+  private readonly repeated: RepeatedLog;
 
   constructor(
     private readonly client: MaskinportenClient,
     private readonly clock: Clock,
     /** Told the expiry of each new token (the shared health: replicas fetch their own tokens). */
     private readonly onToken?: (expiresAtMs: number) => void,
-  ) {}
+  ) {
+    this.repeated = new RepeatedLog(
+      (level, fields) => (level === 'error' ? this.logger.error(fields) : this.logger.warn(fields)),
+      clock,
+    );
+  }
 
   async getToken(): Promise<string> {
     const now = this.clock.now();
@@ -82,12 +93,13 @@ export class MaskinportenTokenProvider {
       this.onToken?.(startedAt + lifetimeMs);
       this.configurationError = undefined;
       this.lastRetryableError = undefined;
+      this.repeated.flushAll();
       this.logger.log({ msg: 'token fetched', expiresIn: response.expires_in, scope: response.scope });
       return response.access_token;
     } catch (error) {
       if (error instanceof MaskinportenError && error.kind === 'configuration') {
         this.configurationError = { error, untilMs: this.clock.now() + CONFIGURATION_ERROR_HOLD_MS };
-        this.logger.error({
+        this.repeated.record(`refused ${error.code} ${messageKey(error.message)}`, 'error', {
           msg: 'Maskinporten refused the grant: check client id, key or certificate, and scope',
           peer: error.peer,
           operation: error.context.operation,
@@ -99,7 +111,7 @@ export class MaskinportenTokenProvider {
         });
       } else if (error instanceof MaskinportenError) {
         this.lastRetryableError = error;
-        this.logger.warn({
+        this.repeated.record(`failed ${error.code} ${messageKey(error.message)}`, 'warn', {
           msg: 'token request failed; will retry',
           peer: error.peer,
           operation: error.context.operation,
