@@ -25,7 +25,7 @@ const KILL_POINTS = [
   'download started',
   'after create',
   'after arkivmelding.xml upload',
-  'after zip upload',
+  'after a document upload',
   'send accepted',
   'after LEVERT applied',
   'during confirm',
@@ -40,8 +40,13 @@ const AT_REQUEST: Record<Exclude<KillPoint, 'after LEVERT applied'>, (r: Observe
   'after create': (r) => r.operation === 'create' && r.phase === 'answered' && r.status === 200,
   'after arkivmelding.xml upload': (r) =>
     r.operation === 'upload' && r.phase === 'answered' && r.status === 200 && r.filename === 'arkivmelding.xml',
-  'after zip upload': (r) =>
-    r.operation === 'upload' && r.phase === 'answered' && r.status === 200 && r.filename?.endsWith('.zip') === true,
+  // A file of the forsendelse (documents mode: a PDF or the Melding; zip mode: the zip) is at the IP.
+  'after a document upload': (r) =>
+    r.operation === 'upload' &&
+    r.phase === 'answered' &&
+    r.status === 200 &&
+    r.filename !== undefined &&
+    r.filename !== 'arkivmelding.xml',
   // The IP took the send; its 200 has not left yet.
   'send accepted': (r) => r.operation === 'send' && r.phase === 'responding' && r.status === 200,
   // Brreg has the confirm and will apply it; the bridge never sees the answer.
