@@ -1,3 +1,4 @@
+import { arkivmeldingProblems } from './support/arkivmelding-schema';
 import { control, eventually, forsendelseRows, testKeys, useBridgeEnvironment } from './support/bridge-harness';
 
 interface Seeded {
@@ -91,6 +92,14 @@ describe('content surprises through the whole bridge (EFM_PAYLOAD=documents)', (
       expect({ shape: c.shape, zipDelivered: hashes.has(f.sha256) }).toEqual({
         shape: c.shape,
         zipDelivered: c.kind !== null,
+      });
+
+      const xml = await fetch(
+        `${sims.integrasjonspunkt.url}/_sim/messages/${(carrier as IpMessage).messageId}/arkivmelding.xml`,
+      );
+      expect({ shape: c.shape, problems: arkivmeldingProblems(await xml.text()) }).toEqual({
+        shape: c.shape,
+        problems: [],
       });
 
       const response = await fetch(`${bridge.url}/admin/forsendelser/${f.mottakId}`, { headers: AUTH });
