@@ -11,96 +11,14 @@ import { renderTable } from '../admin/text-table';
 import { AppModule } from '../app.module';
 import { loadConfig, loadInfrastructureUrls } from '../config/config.loader';
 import { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
-import type { ForsendelseState } from '../forsendelse/forsendelse-state';
 import { mintTestKeys } from '../simulator/maskinporten/test-keys';
 import { startSimulators, type SimulatorSet } from '../simulator/start-simulators';
+import { seedDemoCases } from './demo-cases';
 import { provisionPostgres, provisionRedis, type Provisioned } from './infrastructure';
 
 /** The demo gives up after this long; a healthy run takes a few seconds. */
 const TIMEOUT_MS = 120_000;
 const RECEIVER = '310000001';
-
-interface Case {
-  label: string;
-  mottakId: string;
-  expected: ForsendelseState;
-  expectedAttempts: number;
-}
-
-async function seed(sims: SimulatorSet, orgnr: string): Promise<Case[]> {
-  const post = async (path: string, body: unknown): Promise<unknown> => {
-    const response = await fetch(`${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) {
-      throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    }
-    return response.json();
-  };
-  const seedOne = async (body: Record<string, unknown>): Promise<string> => {
-    const [created] = (await post(`${sims.brreg.url}/_sim/forsendelser`, { orgnr, count: 1, ...body })) as {
-      mottakId: string;
-    }[];
-    return created.mottakId;
-  };
-  const cases: Case[] = [
-    {
-      label: 'vedtak, 2 MB',
-      mottakId: await seedOne({ kind: 'vedtak', sizeBytes: 2_000_000 }),
-      expected: 'CONFIRMED',
-      expectedAttempts: 1,
-    },
-    {
-      label: 'svarmelding',
-      mottakId: await seedOne({ kind: 'svarmelding' }),
-      expected: 'CONFIRMED',
-      expectedAttempts: 1,
-    },
-    {
-      label: 'vedtak, 3 PDFs',
-      mottakId: await seedOne({ kind: 'vedtak', tjeneste: 'eting', attachments: 3 }),
-      expected: 'CONFIRMED',
-      expectedAttempts: 1,
-    },
-    {
-      label: 'svarmelding OK',
-      mottakId: await seedOne({ kind: 'svarmelding', tjeneste: 'intef', kvitteringStatus: 'OK' }),
-      expected: 'CONFIRMED',
-      expectedAttempts: 1,
-    },
-    {
-      label: 'svarmelding Rejected',
-      mottakId: await seedOne({ kind: 'svarmelding', tjeneste: 'brpostmottak', kvitteringStatus: 'Rejected' }),
-      expected: 'CONFIRMED',
-      expectedAttempts: 1,
-    },
-    {
-      label: 'vedtak, 200 kB',
-      mottakId: await seedOne({ kind: 'vedtak', sizeBytes: 200_000 }),
-      expected: 'CONFIRMED',
-      expectedAttempts: 1,
-    },
-    {
-      label: 'no Content-Length',
-      mottakId: await seedOne({ sizeBytes: 500_000, omitContentLength: true }),
-      expected: 'CONFIRMED',
-      expectedAttempts: 1,
-    },
-    { label: 'LEVETID_UTLOPT once', mottakId: await seedOne({}), expected: 'CONFIRMED', expectedAttempts: 2 },
-    { label: 'FEIL', mottakId: await seedOne({}), expected: 'FAILED', expectedAttempts: 1 },
-  ];
-  const ip = `${sims.integrasjonspunkt.url}/_sim/scripts`;
-  const byLabel = (label: string): string => cases.find((c) => c.label === label)?.mottakId as string;
-  await post(ip, {
-    match: { arkivmeldingContains: byLabel('LEVETID_UTLOPT once') },
-    preset: 'LEVETID_UTLOPT',
-    count: 1,
-  });
-  await post(ip, { match: { arkivmeldingContains: byLabel('FEIL') }, preset: 'FEIL' });
-  return cases;
-}
 
 interface Delivered {
   title: string;
@@ -153,7 +71,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       `  simulators: Maskinporten ${sims.maskinporten.url}, Brreg ${sims.brreg.outboundUrl}, IP ${sims.integrasjonspunkt.url}\n\n`,
     );
-    const cases = await seed(sims, keys.orgnr);
+    const cases = await seedDemoCases(sims, keys.orgnr);
 
     const config = loadConfig({
       ...keys.env.x5c,

@@ -21,6 +21,7 @@ import {
   type Page,
 } from './integrasjonspunkt.schemas';
 import type { StandardBusinessDocument } from './sbd.builder';
+import { foldToAscii } from '../melding/ascii-fold';
 
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
 const MAX_ERROR_BYTES = 64 * 1024;
@@ -434,16 +435,10 @@ export class IntegrasjonspunktClient {
   }
 }
 
-const FOLD: Record<string, string> = { æ: 'ae', Æ: 'AE', ø: 'o', Ø: 'O', å: 'a', Å: 'A' };
-
 /**
  * A Content-Disposition parameter value: HTTP headers are not UTF-8, so Norwegian letters are folded to
  * ASCII (the title inside arkivmelding.xml keeps them) and quotes and line breaks are replaced.
  */
 function quoted(value: string): string {
-  return value
-    .replace(/[æÆøØåÅ]/g, (c) => FOLD[c])
-    .normalize('NFKD')
-    .replace(/[^\x20-\x7e]/g, '')
-    .replace(/["\\]/g, '_');
+  return foldToAscii(value).replace(/["\\]/g, '_');
 }

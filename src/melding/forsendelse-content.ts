@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { foldToAscii } from './ascii-fold';
 import type { Melding, MeldingContent } from './melding.reader';
 
 /** What went wrong with a forsendelse's content (issue 12, point 4): each one ends in the safe form. */
@@ -57,8 +58,9 @@ export function namedMeldingEntry(names: readonly string[]): string | undefined 
 }
 
 /**
- * A file name the IP and a receiving archive can take: the last path segment, no control characters or
- * characters Windows refuses, at most MAX_UPLOAD_NAME characters with the extension kept.
+ * A file name the IP and a receiving archive can take: the last path segment in printable ASCII (what the
+ * upload's Content-Disposition carries, so arkivmelding.xml names the file the IP stored), no characters
+ * Windows refuses, at most MAX_UPLOAD_NAME characters with the extension kept.
  */
 export function sanitiseFilename(name: string): string {
   const base =
@@ -67,7 +69,7 @@ export function sanitiseFilename(name: string): string {
       .filter((s) => s !== '')
       .pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  const clean = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').trim();
+  const clean = foldToAscii(base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_')).trim();
   if (clean === '' || clean === '.' || clean === '..') {
     return 'dokument';
   }

@@ -158,6 +158,8 @@ describe('mapping a forsendelse to a journalpost', () => {
     const plan = planContent(melding, 'hendvendelse.xml', entries('hendvendelse.xml', 'Arkivmelding.xml'));
     expect(plan.uploadNames.get('Arkivmelding.xml')).toBe('2-Arkivmelding.xml');
     expect(sanitiseFilename('../../etc/pa\u0007ss"wd')).toBe('pa_ss_wd');
+    // The name the upload's Content-Disposition carries (ASCII), so arkivmelding.xml names the file the IP stored.
+    expect(sanitiseFilename('Vedtak-særattest-Øst-på-é.pdf')).toBe('Vedtak-saerattest-Ost-pa-e.pdf');
     expect(sanitiseFilename(`${'x'.repeat(300)}.pdf`)).toHaveLength(100);
     expect(sanitiseFilename(`${'x'.repeat(300)}.pdf`)).toMatch(/\.pdf$/);
   });

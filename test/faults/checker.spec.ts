@@ -1,3 +1,4 @@
+import { buildArkivmelding, zipFilenameFor } from '../../src/eformidling/arkivmelding.builder';
 import { messageIdFor } from '../../src/forsendelse/forsendelse-ids';
 import { isClean, judge, summaryLine, verdictLine, type IpMessageRecord, type RunRecords } from './checker';
 
@@ -42,10 +43,10 @@ describe('the fault checker', () => {
     const verdict = judge(aCleanRun());
     expect(isClean(verdict)).toBe(true);
     expect(verdictLine(verdict)).toBe(
-      'run: 2 items, lost 0, early 0, duplicate 0, double 0, documents 0, unexpected 0',
+      'run: 2 items, lost 0, early 0, duplicate 0, double 0, documents 0, arkivmelding 0, unexpected 0',
     );
     expect(summaryLine([verdict, verdict])).toBe(
-      'faults: 2 runs, 4 items, lost 0, early 0, duplicate 0, double 0, documents 0',
+      'faults: 2 runs, 4 items, lost 0, early 0, duplicate 0, double 0, documents 0, arkivmelding 0',
     );
   });
 
@@ -146,7 +147,7 @@ describe('the fault checker', () => {
       expect(verdict.documents).toEqual([`${A}: paategning.pdf missing or changed at the IP`]);
       expect(verdict.early).toEqual([]);
       expect(isClean(verdict)).toBe(false);
-      expect(verdictLine(verdict)).toContain('double 0, documents 1, unexpected 0');
+      expect(verdictLine(verdict)).toContain('double 0, documents 1, arkivmelding 0, unexpected 0');
       expect(summaryLine([verdict])).toContain('documents 1');
     });
 
@@ -170,6 +171,58 @@ describe('the fault checker', () => {
       const partial = { ...documentsMessage(A, ['a-melding']), messageId: messageIdFor(A, 2) };
       const verdict = judge(withEntries([undelivered, partial, aMessage(B, 'sha-b')]));
       expect(verdict.documents).toEqual([`${A}: vedtak.pdf, paategning.pdf missing or changed at the IP`]);
+    });
+  });
+
+  describe('the arkivmelding.xml of each delivered message', () => {
+    const valid = (mottakId: string): string =>
+      buildArkivmelding({
+        mottakId,
+        messageId: messageIdFor(mottakId, 1),
+        zipFilename: zipFilenameFor(mottakId),
+        oppdatert: '2026-03-02T09:43:51.691',
+        tjeneste: 'eting',
+        nowMs: Date.parse('2026-03-02T09:15:30Z'),
+      });
+
+    it('passes a run whose arkivmeldinger pass the schema check', () => {
+      const run = aCleanRun({
+        arkivmeldinger: [
+          { messageId: messageIdFor(A, 1), xml: valid(A) },
+          { messageId: messageIdFor(B, 1), xml: valid(B) },
+        ],
+      });
+      expect(judge(run).arkivmelding).toEqual([]);
+      expect(isClean(judge(run))).toBe(true);
+    });
+
+    it('fails a run with one out of schema order, one with a value outside its list, and one missing', () => {
+      // tittel moved before systemID in the saksmappe; a dokumentbeskrivelse with a dokumentstatus no list has.
+      const misordered = valid(A).replace(
+        /(<mappe[^>]*>)(\s*<systemID>[^<]*<\/systemID>)([\s\S]*?)(\s*<tittel>[^<]*<\/tittel>)/,
+        '$1$4$2$3',
+      );
+      const badValue = valid(B).replace(
+        /<dokumentstatus>[^<]*<\/dokumentstatus>/,
+        '<dokumentstatus>Kladd</dokumentstatus>',
+      );
+      expect(misordered).not.toBe(valid(A));
+      expect(badValue).not.toBe(valid(B));
+      const run = aCleanRun({
+        arkivmeldinger: [
+          { messageId: messageIdFor(A, 1), xml: misordered },
+          { messageId: messageIdFor(B, 1), xml: badValue },
+          { messageId: messageIdFor(B, 2), xml: null },
+        ],
+      });
+      const verdict = judge(run);
+      expect(verdict.arkivmelding).toHaveLength(3);
+      expect(verdict.arkivmelding[0]).toMatch(new RegExp(`^${messageIdFor(A, 1)}: .*saksmappe`));
+      expect(verdict.arkivmelding[1]).toMatch(/dokumentstatus/);
+      expect(verdict.arkivmelding[2]).toBe(`${messageIdFor(B, 2)}: no arkivmelding.xml`);
+      expect(isClean(verdict)).toBe(false);
+      expect(verdictLine(verdict)).toContain('documents 0, arkivmelding 3, unexpected 0');
+      expect(summaryLine([verdict])).toContain('arkivmelding 3');
     });
   });
 });

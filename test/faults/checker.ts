@@ -1,4 +1,5 @@
 import { messageIdFor } from '../../src/forsendelse/forsendelse-ids';
+import { arkivmeldingProblems } from '../support/arkivmelding-schema';
 
 /**
  * The judge of a run, from the simulators' own records (not our logs or tables): was every forsendelse Brreg
@@ -36,6 +37,11 @@ export interface RunRecords {
   messages: IpMessageRecord[];
   /** mottakId → reason, for forsendelser the bridge parked as FAILED (from its admin list). */
   parked: ReadonlyMap<string, string>;
+  /**
+   * The arkivmelding.xml of each delivered message as the IP stored it (null: it has none); absent where the run
+   * did not collect them.
+   */
+  arkivmeldinger?: { messageId: string; xml: string | null }[];
 }
 
 export interface Verdict {
@@ -47,6 +53,8 @@ export interface Verdict {
   double: string[];
   /** Confirmed forsendelser with a document missing, or differing in bytes, at the IP. */
   documents: string[];
+  /** Delivered messages whose arkivmelding.xml is missing or fails the schema check (docs/peers/arkivmelding.md). */
+  arkivmelding: string[];
   unexpected: string[];
 }
 
@@ -64,6 +72,7 @@ export function judge(run: RunRecords): Verdict {
     duplicate: [],
     double: [],
     documents: [],
+    arkivmelding: [],
     unexpected: [],
   };
   const offered = new Map(run.offered.map((f) => [f.mottakId.toLowerCase(), f]));
@@ -78,6 +87,13 @@ export function judge(run: RunRecords): Verdict {
   for (const message of run.messages) {
     if (message.copiesDelivered > 1) {
       verdict.duplicate.push(`${message.messageId}: ${message.copiesDelivered} copies`);
+    }
+  }
+
+  for (const { messageId, xml } of run.arkivmeldinger ?? []) {
+    const problems = xml === null ? ['no arkivmelding.xml'] : arkivmeldingProblems(xml);
+    if (problems.length > 0) {
+      verdict.arkivmelding.push(`${messageId}: ${problems.join('; ')}`);
     }
   }
 
@@ -144,10 +160,16 @@ function documentsOf(v: Verdict): string[] {
   return v.documents ?? [];
 }
 
+/** Likewise for one recorded before `arkivmelding` existed. */
+function arkivmeldingOf(v: Verdict): string[] {
+  return v.arkivmelding ?? [];
+}
+
 export function verdictLine(v: Verdict): string {
   return (
     `${v.name}: ${v.items} items, lost ${v.lost.length}, early ${v.early.length}, duplicate ${v.duplicate.length}, ` +
-    `double ${v.double.length}, documents ${documentsOf(v).length}, unexpected ${v.unexpected.length}`
+    `double ${v.double.length}, documents ${documentsOf(v).length}, arkivmelding ${arkivmeldingOf(v).length}, ` +
+    `unexpected ${v.unexpected.length}`
   );
 }
 
@@ -157,7 +179,8 @@ export function summaryLine(verdicts: readonly Verdict[]): string {
   const items = verdicts.reduce((n, v) => n + v.items, 0);
   return (
     `faults: ${verdicts.length} runs, ${items} items, lost ${sum((v) => v.lost)}, early ${sum((v) => v.early)}, ` +
-    `duplicate ${sum((v) => v.duplicate)}, double ${sum((v) => v.double)}, documents ${sum(documentsOf)}`
+    `duplicate ${sum((v) => v.duplicate)}, double ${sum((v) => v.double)}, documents ${sum(documentsOf)}, ` +
+    `arkivmelding ${sum(arkivmeldingOf)}`
   );
 }
 
@@ -168,6 +191,7 @@ export function isClean(v: Verdict): boolean {
       v.duplicate.length +
       v.double.length +
       documentsOf(v).length +
+      arkivmeldingOf(v).length +
       v.unexpected.length ===
     0
   );

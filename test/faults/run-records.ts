@@ -21,6 +21,7 @@ export async function collectRecords(
     ),
   );
   const rows = await forsendelseRows(bridge);
+  const messages = await control<IpMessageRecord[]>(sims.integrasjonspunkt.url, '/messages');
   return {
     name,
     offered: withHashes.map((f) => ({
@@ -29,9 +30,28 @@ export async function collectRecords(
       entries: f.entries ?? undefined,
     })),
     confirms: await control<ConfirmRecord[]>(sims.brreg.url, '/confirms'),
-    messages: await control<IpMessageRecord[]>(sims.integrasjonspunkt.url, '/messages'),
+    messages,
     parked: new Map(
       rows.filter((r) => r.state === 'FAILED' && r.failureReason).map((r) => [r.mottakId, r.failureReason as string]),
     ),
+    arkivmeldinger: await Promise.all(
+      messages
+        .filter((m) => m.statuses.some((s) => DELIVERED.has(s.status)))
+        .map(async (m) => ({ messageId: m.messageId, xml: await arkivmeldingOf(sims, m.messageId) })),
+    ),
   };
+}
+
+const DELIVERED = new Set(['LEVERT', 'LEST']);
+
+/** The arkivmelding.xml the IP stored for a message, as uploaded; null when it has none. */
+async function arkivmeldingOf(sims: SimulatorSet, messageId: string): Promise<string | null> {
+  const response = await fetch(`${sims.integrasjonspunkt.url}/_sim/messages/${messageId}/arkivmelding.xml`);
+  if (response.status === 404) {
+    return null;
+  }
+  if (!response.ok) {
+    throw new Error(`GET arkivmelding.xml of ${messageId} answered ${response.status}: ${await response.text()}`);
+  }
+  return response.text();
 }
