@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ClockModule } from '../clock/clock.module';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobFailureLogService } from './job-failure-log.service';
@@ -13,6 +14,8 @@ import { WorkQueues } from './work-queues';
 @Global()
 @Module({
   imports: [
+    // The queue and job-failure logs summarise repeated errors over time: QueuesModule works wherever it is imported.
+    ClockModule,
     DiscoveryModule,
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
