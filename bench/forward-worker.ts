@@ -2,6 +2,8 @@
  * The measured side of bench:forward, in its own process so that its RSS is its own. Modes:
  * - `bridge`: the bridge's real forward path (ForwardService: capabilities, create, arkivmelding.xml, download →
  *   hash → upload, send), built as in test/forward-resume.e2e-spec.ts;
+ * - `documents`: the same forward path with EFM_PAYLOAD=documents (each file of the zip its own upload, then
+ *   arkivmelding.xml); which path read the zip (one pass or spool) is taken from the bridge's own log line;
  * - `transfer`: the bridge's streaming path alone (BrregClient.download → transfer → IntegrasjonspunktClient.upload,
  *   the code ForwardService runs for the zip), without its database writes and per-message IP calls;
  * - `baseline`: the same download piped straight into an IP upload with plain Node streams;
@@ -11,7 +13,7 @@ import 'reflect-metadata';
 import { request, type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { request as undiciRequest } from 'undici';
-import { Logger } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { BrregClient } from '../src/brreg/brreg.client';
 import { SystemClock } from '../src/clock/clock';
@@ -38,7 +40,8 @@ import { WorkQueues } from '../src/queues/work-queues';
 import { serve } from './common';
 import { startCpuProfile } from './cpu-profile';
 
-export type ForwardMode = 'bridge' | 'transfer' | 'baseline' | 'baseline-undici' | 'brreg-only' | 'ip-only';
+export type ForwardMode =
+  'bridge' | 'documents' | 'transfer' | 'baseline' | 'baseline-undici' | 'brreg-only' | 'ip-only';
 
 export interface SetupMessage {
   type: 'setup';
@@ -60,9 +63,23 @@ export interface DoneMessage {
   outcome?: string;
   sha256?: string | null;
   bytes?: number | null;
+  /** documents: 'one-pass' or 'spool', as the bridge logged it. */
+  path?: string;
 }
 
-Logger.overrideLogger(['error', 'warn']);
+// Warnings and errors as before; of the info lines only the documents mode's summary is kept (its `path`).
+let documentsPath: string | undefined;
+const benchLogger: LoggerService = {
+  log: (message: unknown) => {
+    const line = message as { msg?: unknown; path?: unknown } | null;
+    if (line?.msg === 'documents uploaded' && typeof line.path === 'string') {
+      documentsPath = line.path;
+    }
+  },
+  error: (...args: unknown[]) => console.error(...args),
+  warn: (...args: unknown[]) => console.warn(...args),
+};
+Logger.overrideLogger(benchLogger);
 
 let setup: SetupMessage;
 let config: AppConfig;
@@ -87,10 +104,13 @@ serve(async (message) => {
     token = await tokens.getToken();
     ip = new IntegrasjonspunktClient(http, config.efm.baseUrl);
     brreg = new BrregClient(http, config.brreg.baseUrl, tokens);
-    if (setup.mode === 'bridge') {
+    if (setup.mode === 'bridge' || setup.mode === 'documents') {
       moduleRef = await Test.createTestingModule({
         imports: [ConfigModule.forRoot(config), ClockModule, ForsendelseModule, QueuesModule],
-      }).compile();
+      })
+        // Nest's testing module would otherwise put its own logger in (errors only) and hide the summary line.
+        .setLogger(benchLogger)
+        .compile();
       await moduleRef.init();
       repo = moduleRef.get(ForsendelseRepository);
       forward = new ForwardService(
@@ -144,10 +164,17 @@ serve(async (message) => {
 async function run(): Promise<Omit<DoneMessage, 'type' | 'ms' | 'cpuMs'>> {
   const { mode, mottakId } = setup;
   const filename = zipFilenameFor(mottakId);
-  if (mode === 'bridge') {
+  if (mode === 'bridge' || mode === 'documents') {
     const outcome = await forward.forward({ mottakId, attempt: 1 });
     const row = await repo.findById(mottakId);
-    return { messageId: messageIdFor(mottakId, 1), filename, outcome, sha256: row?.sha256, bytes: row?.bytes };
+    return {
+      messageId: messageIdFor(mottakId, 1),
+      filename,
+      outcome,
+      sha256: row?.sha256,
+      bytes: row?.bytes,
+      path: documentsPath,
+    };
   }
   const messageId = messageIdFor(mottakId, setup.attempt);
   if (mode === 'brreg-only') {

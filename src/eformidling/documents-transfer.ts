@@ -141,10 +141,15 @@ class Delivery {
   private async send(filename: string, size: number, source: Readable): Promise<boolean> {
     const sink = new PassThrough();
     let uploadSettled = false;
+    // Wakes a feed waiting for 'drain' when the upload ends first. One waiter at a time, its listeners removed
+    // when it wakes: a multi-GiB entry waits for 'drain' tens of thousands of times, and a listener (or a
+    // reaction on the upload's promise) left behind by each wait would pile up until the entry's end.
+    let wake: (() => void) | undefined;
     const uploading = this.ctx
       .upload({ filename, title: filename, contentType: contentTypeFor(filename), body: sink, contentLength: size })
       .finally(() => {
         uploadSettled = true;
+        wake?.();
       });
     uploading.catch(() => undefined);
     let feedError: Error | undefined;
@@ -154,16 +159,17 @@ class Delivery {
           continue;
         }
         if (!sink.write(chunk)) {
-          await Promise.race([
-            new Promise((resolve) => {
-              sink.once('drain', resolve);
-              sink.once('close', resolve);
-            }),
-            uploading.then(
-              () => undefined,
-              () => undefined,
-            ),
-          ]);
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              sink.off('drain', done);
+              sink.off('close', done);
+              wake = undefined;
+              resolve();
+            };
+            wake = done;
+            sink.once('drain', done);
+            sink.once('close', done);
+          });
         }
       }
       sink.end();
