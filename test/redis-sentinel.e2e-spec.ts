@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { BridgeProcess, BuiltBridge } from './support/bridge-process';
 import { freePort } from './support/bridge-harness';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { selfSignedCertificate } from './support/self-signed-certificate';
 import { startOwnRedis, type OwnRedis } from './support/own-redis';
 import { startOwnSentinel, type OwnSentinel } from './support/own-sentinel';
 import { aValidEnv } from './support/test-config';
@@ -140,6 +141,7 @@ describe('Redis through Sentinel over TLS (REDIS_SENTINELS with rediss://)', () 
   let dir: string;
   let master: OwnRedis;
   let sentinel: OwnSentinel;
+  let tls: { certFile: string; keyFile: string };
   let db: TestDatabase;
   let built: BuiltBridge;
   let bridge: BridgeProcess | undefined;
@@ -147,25 +149,7 @@ describe('Redis through Sentinel over TLS (REDIS_SENTINELS with rediss://)', () 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bridge-sentinel-tls-'));
-    const made = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'tls.key'),
-      '-out',
-      join(dir, 'tls.crt'),
-    ]);
-    expect(made.status).toBe(0);
-    const tls = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') };
+    tls = selfSignedCertificate(dir);
     master = await startOwnRedis({ tls, password: MASTER_PASSWORD });
     sentinel = await startOwnSentinel(master, { masterName: MASTER, masterPassword: MASTER_PASSWORD, tls });
     db = await createTestDatabase();
@@ -193,7 +177,7 @@ describe('Redis through Sentinel over TLS (REDIS_SENTINELS with rediss://)', () 
         REDIS_URL: `rediss://:${MASTER_PASSWORD}@127.0.0.1:${await freePort()}`,
         REDIS_SENTINELS: sentinel.address,
         REDIS_SENTINEL_MASTER: MASTER,
-        NODE_EXTRA_CA_CERTS: join(dir, 'tls.crt'),
+        NODE_EXTRA_CA_CERTS: tls.certFile,
       }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
     bridge = new BridgeProcess(built, env);
@@ -209,7 +193,7 @@ describe('Redis through Sentinel over TLS (REDIS_SENTINELS with rediss://)', () 
     }
     expect(status).toBe(200);
 
-    const client = new Redis(master.url, { tls: { ca: readFileSync(join(dir, 'tls.crt')) } });
+    const client = new Redis(master.url, { tls: { ca: readFileSync(tls.certFile) } });
     try {
       const keys = await client.keys(`${prefix}:*`);
       expect(keys.some((key) => key.startsWith(`${prefix}:brreg-poll:`))).toBe(true);

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { Redis } from 'ioredis';
 import { BridgeProcess, BuiltBridge } from './support/bridge-process';
 import { freePort } from './support/bridge-harness';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { selfSignedCertificate } from './support/self-signed-certificate';
 import { startOwnRedis, type OwnRedis } from './support/own-redis';
 import { aValidEnv } from './support/test-config';
 
@@ -17,6 +17,7 @@ import { aValidEnv } from './support/test-config';
 describe('a rediss:// REDIS_URL', () => {
   let dir: string;
   let redis: OwnRedis;
+  let tls: { certFile: string; keyFile: string };
   let db: TestDatabase;
   let built: BuiltBridge;
   let bridge: BridgeProcess | undefined;
@@ -24,25 +25,8 @@ describe('a rediss:// REDIS_URL', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bridge-tls-'));
-    const made = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'tls.key'),
-      '-out',
-      join(dir, 'tls.crt'),
-    ]);
-    expect(made.status).toBe(0);
-    redis = await startOwnRedis({ tls: { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') } });
+    tls = selfSignedCertificate(dir);
+    redis = await startOwnRedis({ tls });
     db = await createTestDatabase();
     built = BuiltBridge.prepare();
   }, 180_000);
@@ -65,13 +49,13 @@ describe('a rediss:// REDIS_URL', () => {
         DATABASE_URL: db.url,
         REDIS_URL: redis.url,
         QUEUE_PREFIX: prefix,
-        NODE_EXTRA_CA_CERTS: join(dir, 'tls.crt'),
+        NODE_EXTRA_CA_CERTS: tls.certFile,
       }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
     bridge = new BridgeProcess(built, env);
     await bridge.start();
 
-    const client = new Redis(redis.url, { tls: { ca: readFileSync(join(dir, 'tls.crt')) } });
+    const client = new Redis(redis.url, { tls: { ca: readFileSync(tls.certFile) } });
     try {
       const keys = await client.keys(`${prefix}:*`);
       expect(keys.some((key) => key.startsWith(`${prefix}:brreg-poll:`))).toBe(true);

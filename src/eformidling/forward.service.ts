@@ -15,6 +15,7 @@ import { ARKIVMELDING_FILENAME, buildArkivmelding, titleFor, zipFilenameFor } fr
 import { CapabilitiesCache } from './capabilities.cache';
 import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
 import { IpError } from './integrasjonspunkt.errors';
+import type { Journalpost } from '../melding/journalpost.mapper';
 import { mergeTitles, type TitleTable } from '../melding/titles';
 import { EntryIntegrityError } from '../melding/local-entries.reader';
 import { transferDocuments, type DocumentsResult } from './documents-transfer';
@@ -176,23 +177,7 @@ export class ForwardService {
         return await this.uploadDocuments(row, messageId, service, limit);
       }
       if (this.config.efm.messageType === 'arkivmelding') {
-        const xml = buildArkivmelding({
-          mottakId: row.mottakId,
-          messageId,
-          zipFilename,
-          oppdatert: row.oppdatert,
-          tjeneste: row.tjeneste,
-          nowMs: this.clock.now(),
-        });
-        await this.uploadOnce(messageId, () =>
-          this.ip.upload(messageId, {
-            filename: ARKIVMELDING_FILENAME,
-            title: 'Arkivmelding',
-            contentType: 'application/xml',
-            body: xml,
-            contentLength: Buffer.byteLength(xml),
-          }),
-        );
+        await this.uploadArkivmelding(row, messageId, zipFilename);
       }
       let payload: Measured | undefined;
       await this.uploadOnce(messageId, async () => {
@@ -333,24 +318,7 @@ export class ForwardService {
         throw new SjekksumMismatchError(result.sjekksumMismatches);
       }
     }
-    const xml = buildArkivmelding({
-      mottakId: row.mottakId,
-      messageId,
-      zipFilename,
-      oppdatert: row.oppdatert,
-      tjeneste: row.tjeneste,
-      nowMs: this.clock.now(),
-      documents: result.journalpost,
-    });
-    await this.uploadOnce(messageId, () =>
-      this.ip.upload(messageId, {
-        filename: ARKIVMELDING_FILENAME,
-        title: 'Arkivmelding',
-        contentType: 'application/xml',
-        body: xml,
-        contentLength: Buffer.byteLength(xml),
-      }),
-    );
+    await this.uploadArkivmelding(row, messageId, zipFilename, result.journalpost);
     if (measured) {
       this.metrics.forwardBytes.observe(measured.bytes);
     }
@@ -365,6 +333,33 @@ export class ForwardService {
       ...measured,
     });
     return measured;
+  }
+
+  /** The zip mode's journalpost without `documents`; the documents mode's, built from what arrived, with them. */
+  private async uploadArkivmelding(
+    row: ForsendelseEntity,
+    messageId: string,
+    zipFilename: string,
+    documents?: Journalpost,
+  ): Promise<void> {
+    const xml = buildArkivmelding({
+      mottakId: row.mottakId,
+      messageId,
+      zipFilename,
+      oppdatert: row.oppdatert,
+      tjeneste: row.tjeneste,
+      nowMs: this.clock.now(),
+      documents,
+    });
+    await this.uploadOnce(messageId, () =>
+      this.ip.upload(messageId, {
+        filename: ARKIVMELDING_FILENAME,
+        title: 'Arkivmelding',
+        contentType: 'application/xml',
+        body: xml,
+        contentLength: Buffer.byteLength(xml),
+      }),
+    );
   }
 
   private async uploadOnce(messageId: string, upload: () => Promise<void>): Promise<void> {
