@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { messageIdFor } from '../src/forsendelse/forsendelse-ids';
-import { SeededRandom } from '../src/simulator/shared/seeded-random';
+import { SeededRandom } from '../src/simulator/common/seeded-random';
 import { control, createTestDatabase, freePort, startTestSimulators, testKeys } from '../test/support/bridge-harness';
 import { writeChart } from './chart';
 import { cpuMsOf, flags, parseSize, percentile, printTable, sleep, Worker, writeResults } from './common';

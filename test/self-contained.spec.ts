@@ -14,13 +14,7 @@ const THIS_FILE = relative(ROOT, __filename);
 /** What pointed outside the repository before it became self-contained. */
 const OUTSIDE_REFERENCES: readonly { name: string; pattern: RegExp }[] = [
   { name: 'the team folder by absolute path', pattern: /\/work\/shared/ },
-  // `src/simulator/shared/` is a real folder of ours, imported as '../shared/<file>': only the team folder's own
-  // contents, or the folder itself, count.
-  {
-    name: 'the team folder by relative path',
-    pattern:
-      /(?:\.\.\/)+shared\/(?:spec|seeds|hooks|ARCHITECTURE\.md|STACK\.md|STYLE\.md)|\.\.\/shared\/?(?=[\s`'")\]]|$)/m,
-  },
+  { name: 'the team folder by relative path', pattern: /\.\.\/shared\b/ },
   { name: 'a spec folder of the team', pattern: /(?<![\w/.-])(?:shared\/)?spec\/(?:[\w-]+\.md|(?=[\s`'")\]]))/ },
   { name: 'the original brief or stack notes by bare name', pattern: /\b(?:ARCHITECTURE|STACK|STYLE)\.md\b/ },
 ];

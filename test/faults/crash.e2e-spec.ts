@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../../src/forsendelse/database.options';
-import type { ObservedRequest } from '../../src/simulator/shared/request-observer';
-import { SeededRandom } from '../../src/simulator/shared/seeded-random';
+import type { ObservedRequest } from '../../src/simulator/common/request-observer';
+import { SeededRandom } from '../../src/simulator/common/seeded-random';
 import { control, eventually, forsendelseRows, testKeys, useBridgeEnvironment } from '../support/bridge-harness';
 import { BridgeProcess, BuiltBridge, bridgeProcessEnv, PROCESS_CREDENTIALS } from '../support/bridge-process';
 import { secretsIn } from '../support/log-secrets';

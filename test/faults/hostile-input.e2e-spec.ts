@@ -1,5 +1,5 @@
 import { messageIdFor } from '../../src/forsendelse/forsendelse-ids';
-import type { ResponseOverride } from '../../src/simulator/shared/faults';
+import type { ResponseOverride } from '../../src/simulator/common/faults';
 import type { SimulatorSet } from '../../src/simulator/start-simulators';
 import {
   control,

@@ -5,7 +5,7 @@ import { databaseOptions } from '../../src/forsendelse/database.options';
 import { messageIdFor } from '../../src/forsendelse/forsendelse-ids';
 import { QueueName, jobIds } from '../../src/queues/queue-names';
 import { bullmqConnection } from '../../src/queues/redis-options';
-import type { CallRecord } from '../../src/simulator/shared/call-log';
+import type { CallRecord } from '../../src/simulator/common/call-log';
 import { control, eventually, forsendelseRows, testKeys, useBridgeEnvironment } from '../support/bridge-harness';
 import { BridgeProcess, BuiltBridge, bridgeProcessEnv, PROCESS_CREDENTIALS } from '../support/bridge-process';
 import { secretsIn } from '../support/log-secrets';

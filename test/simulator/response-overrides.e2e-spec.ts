@@ -5,7 +5,7 @@ import {
 } from '../../src/simulator/integrasjonspunkt/integrasjonspunkt.simulator';
 import { control } from '../support/bridge-harness';
 
-/** The shared response-override fault (src/simulator/shared/faults.ts), through one simulator's control API. */
+/** The shared response-override fault (src/simulator/common/faults.ts), through one simulator's control API. */
 describe('response overrides (/_sim/faults/responses)', () => {
   let ip: IntegrasjonspunktSimulator;
 

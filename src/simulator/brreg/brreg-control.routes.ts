@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { parseControlBody } from '../shared/simulator-app';
+import { parseControlBody } from '../common/simulator-app';
 import {
   SeedError,
   TRUNCATION_MODES,

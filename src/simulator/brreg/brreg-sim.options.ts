@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanFromString, intFromString, parseSimEnv, seedFromString } from '../shared/sim-env';
+import { booleanFromString, intFromString, parseSimEnv, seedFromString } from '../common/sim-env';
 
 export interface BrregSimulatorOptions {
   /** 0 = an ephemeral port. */

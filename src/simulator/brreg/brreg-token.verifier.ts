@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { BoundedMap } from '../shared/bounded-log';
+import { BoundedMap } from '../common/bounded-log';
 import type { AuthFailure } from './brreg.errors';
 
 export type TokenCheck =

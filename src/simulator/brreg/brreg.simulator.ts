@@ -1,6 +1,6 @@
-import { finishSimulatorApp, createSimulatorApp } from '../shared/simulator-app';
-import { listen } from '../shared/http-server';
-import { RequestObserver, type RequestListener } from '../shared/request-observer';
+import { finishSimulatorApp, createSimulatorApp } from '../common/simulator-app';
+import { listen } from '../common/http-server';
+import { RequestObserver, type RequestListener } from '../common/request-observer';
 import { brregOperation } from './brreg-operations';
 import { respondBrregServerError, respondSpringError } from './brreg.errors';
 import { brregRouter } from './brreg.routes';

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
-import { BoundedLog, BoundedMap } from '../shared/bounded-log';
-import { SeededRandom } from '../shared/seeded-random';
+import { BoundedLog, BoundedMap } from '../common/bounded-log';
+import { SeededRandom } from '../common/seeded-random';
 import type { AuthFailure } from './brreg.errors';
 import { TokenRevocation } from './brreg-token.verifier';
 import {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import { BoundedMap } from '../shared/bounded-log';
+import { BoundedMap } from '../common/bounded-log';
 import { craftZip, type CraftedEntry } from './crafted-zip';
 import type { ForsendelsePlan } from './forsendelse.plan';
 import { buildHenvendelseXml, extraVedlegg, HENVENDELSE_FILE_NAME } from './henvendelse-xml.builder';

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import * as yauzl from 'yauzl';
 import { openZip } from '../../../test/support/zip-reader';
-import { SeededRandom } from '../shared/seeded-random';
+import { SeededRandom } from '../common/seeded-random';
 import { crc32Combine } from './crc32-combine';
 import { createForsendelseZipStream, henvendelseXmlOf } from './forsendelse-zip';
 import { planForsendelse, PlanError, type ForsendelsePlan, type PlanRequest } from './forsendelse.plan';

@@ -1,4 +1,4 @@
-import { SeededRandom } from '../shared/seeded-random';
+import { SeededRandom } from '../common/seeded-random';
 import { craftedForsendelseZip } from './crafted-forsendelse';
 import { HENVENDELSE_FILE_NAME, henvendelseXmlSize } from './henvendelse-xml.builder';
 import { MIN_ATTACHMENT_SIZE } from './seeded-attachment';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { BoundedMap } from '../shared/bounded-log';
-import { SeededRandom } from '../shared/seeded-random';
+import { BoundedMap } from '../common/bounded-log';
+import { SeededRandom } from '../common/seeded-random';
 import { crc32CombineWith, crc32ShiftOperator } from './crc32-combine';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BoundedMap } from '../shared/bounded-log';
+import { BoundedMap } from '../common/bounded-log';
 import type { SimulatedService } from './integrasjonspunkt-sim.options';
 
 export const ARKIVMELDING_PROCESSES = [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intFromString, parseSimEnv, seedFromString } from '../shared/sim-env';
+import { intFromString, parseSimEnv, seedFromString } from '../common/sim-env';
 
 /** The services the simulator routes to (DPI/DPE/DPH exist in the IP but are not simulated). */
 export const SIMULATED_SERVICES = ['DPO', 'DPF', 'DPV'] as const;

@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { listen } from '../shared/http-server';
-import { RequestObserver, type RequestListener } from '../shared/request-observer';
-import { SeededRandom } from '../shared/seeded-random';
-import { createSimulatorApp, finishSimulatorApp } from '../shared/simulator-app';
+import { listen } from '../common/http-server';
+import { RequestObserver, type RequestListener } from '../common/request-observer';
+import { SeededRandom } from '../common/seeded-random';
+import { createSimulatorApp, finishSimulatorApp } from '../common/simulator-app';
 import { registerCapabilityRoutes } from './capabilities.routes';
 import { CapabilityRegistry } from './capability.registry';
 import { registerConversationRoutes } from './conversations.routes';

@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { parseControlBody } from '../shared/simulator-app';
+import { parseControlBody } from '../common/simulator-app';
 import { receiverConfigSchema } from './capability.registry';
 import { SIMULATED_SERVICES } from './integrasjonspunkt-sim.options';
 import { queryString, statusJson, timeText, type IpContext } from './ip.context';

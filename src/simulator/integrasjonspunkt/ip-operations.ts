@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { RequestOperation } from '../shared/request-observer';
+import type { RequestOperation } from '../common/request-observer';
 import { parseContentDisposition } from './file-upload.handler';
 
 const MESSAGE_OUT = /^\/api\/messages\/out\/([^/]+)$/;

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { SeededRandom } from '../shared/seeded-random';
+import type { SeededRandom } from '../common/seeded-random';
 import type { CapabilityRegistry } from './capability.registry';
 import type { IntegrasjonspunktSimulatorOptions } from './integrasjonspunkt-sim.options';
 import { fieldError, springErrors, type SpringFieldError } from './ip.errors';

@@ -1,4 +1,4 @@
-import { BoundedLog } from '../shared/bounded-log';
+import { BoundedLog } from '../common/bounded-log';
 import type { IntegrasjonspunktSimulatorOptions } from './integrasjonspunkt-sim.options';
 import { compareIpDateTime, instant } from './ip-time';
 import type { Conversation, IpStore, OutMessage, StatusName, StatusRecord } from './ip.store';

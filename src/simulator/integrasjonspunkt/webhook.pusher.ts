@@ -1,4 +1,4 @@
-import { BoundedLog } from '../shared/bounded-log';
+import { BoundedLog } from '../common/bounded-log';
 import type { Conversation, StatusRecord } from './ip.store';
 import { formatInZone } from './ip-time';
 import { WebhookFaults } from './webhook-faults';

@@ -2,7 +2,7 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BoundedMap } from '../shared/bounded-log';
+import { BoundedMap } from '../common/bounded-log';
 import { MAX_TOKEN_EXPIRES_IN } from './maskinporten-sim.options';
 import { certificatesFromPem, toPem } from './certificate-chain';
 import { TEST_KEY_FILES } from './test-keys';

@@ -1,4 +1,4 @@
-import { BoundedMap } from '../shared/bounded-log';
+import { BoundedMap } from '../common/bounded-log';
 
 /**
  * A grant is only acceptable until its `exp`; remembering its `jti` a minute past that covers a clock

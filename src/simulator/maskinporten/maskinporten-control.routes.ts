@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { ControlRequestError, parseControlBody } from '../shared/simulator-app';
+import { ControlRequestError, parseControlBody } from '../common/simulator-app';
 import { certificatesFromPem } from './certificate-chain';
 import { clientPatchSchema, clientRegistrationSchema, describeClient } from './client.registry';
 import type { MaskinportenState } from './maskinporten.state';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intFromString, parseSimEnv, seedFromString } from '../shared/sim-env';
+import { intFromString, parseSimEnv, seedFromString } from '../common/sim-env';
 
 export interface MaskinportenSimulatorOptions {
   /** 0 = an ephemeral port. */

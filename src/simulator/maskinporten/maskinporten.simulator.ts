@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { listen } from '../shared/http-server';
-import { createSimulatorApp, finishSimulatorApp } from '../shared/simulator-app';
+import { listen } from '../common/http-server';
+import { createSimulatorApp, finishSimulatorApp } from '../common/simulator-app';
 import { AccessTokenSigner } from './access-token.signer';
 import { ClientRegistry, loadKeysDir, type RegisteredClient } from './client.registry';
 import { maskinportenControlRoutes } from './maskinporten-control.routes';

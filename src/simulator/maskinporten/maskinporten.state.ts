@@ -1,5 +1,5 @@
-import { BoundedLog } from '../shared/bounded-log';
-import { SeededRandom } from '../shared/seeded-random';
+import { BoundedLog } from '../common/bounded-log';
+import { SeededRandom } from '../common/seeded-random';
 import type { ClientRegistry } from './client.registry';
 import { JtiReplayGuard } from './jti-replay.guard';
 import type { GrantMode } from './jwt-grant.verifier';
