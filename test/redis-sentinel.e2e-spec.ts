@@ -4,13 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { BridgeProcess, BuiltBridge } from './support/bridge-process';
+import { BridgeProcess, BuiltBridge, peerlessProcessEnv } from './support/bridge-process';
 import { freePort } from './support/bridge-harness';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { selfSignedCertificate } from './support/self-signed-certificate';
 import { startOwnRedis, type OwnRedis } from './support/own-redis';
 import { startOwnSentinel, type OwnSentinel } from './support/own-sentinel';
-import { aValidEnv } from './support/test-config';
 
 const MASTER = 'bridge-master';
 const MASTER_PASSWORD = 'master-pw-0451';
@@ -49,19 +48,6 @@ describe('Redis through Sentinel (REDIS_SENTINELS)', () => {
     built?.remove();
   }, 60_000);
 
-  async function baseEnv(overrides: Record<string, string | undefined>): Promise<Record<string, string>> {
-    return Object.fromEntries(
-      Object.entries({
-        ...aValidEnv({ LOG_LEVEL: 'warn' }),
-        PATH: process.env.PATH,
-        PORT: String(await freePort()),
-        DATABASE_URL: db.url,
-        QUEUE_PREFIX: prefix,
-        ...overrides,
-      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    );
-  }
-
   it('the sentinel knows the master', async () => {
     await expect(sentinel.masterAddress()).resolves.toBe(`127.0.0.1:${master.port}`);
   });
@@ -70,7 +56,7 @@ describe('Redis through Sentinel (REDIS_SENTINELS)', () => {
     const unusedPort = await freePort();
     bridge = new BridgeProcess(
       built,
-      await baseEnv({
+      await peerlessProcessEnv(db, prefix, {
         // Host and port lead nowhere: only the password and the database may be taken from the URL.
         REDIS_URL: `redis://:${MASTER_PASSWORD}@127.0.0.1:${unusedPort}/3`,
         // A second sentinel that does not answer: ioredis moves on to the next.
@@ -110,7 +96,7 @@ describe('Redis through Sentinel (REDIS_SENTINELS)', () => {
   }, 120_000);
 
   it('stops at start-up naming REDIS_SENTINEL_MASTER when only the sentinels are given', async () => {
-    const env = await baseEnv({ REDIS_URL: master.url, REDIS_SENTINELS: sentinel.address });
+    const env = await peerlessProcessEnv(db, prefix, { REDIS_URL: master.url, REDIS_SENTINELS: sentinel.address });
     const child = spawn(process.execPath, [built.main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -167,19 +153,12 @@ describe('Redis through Sentinel over TLS (REDIS_SENTINELS with rediss://)', () 
 
   it('becomes ready, with its schedulers in the TLS-only master', async () => {
     await expect(sentinel.masterAddress()).resolves.toBe(`127.0.0.1:${master.port}`);
-    const env = Object.fromEntries(
-      Object.entries({
-        ...aValidEnv({ LOG_LEVEL: 'warn' }),
-        PATH: process.env.PATH,
-        PORT: String(await freePort()),
-        DATABASE_URL: db.url,
-        QUEUE_PREFIX: prefix,
-        REDIS_URL: `rediss://:${MASTER_PASSWORD}@127.0.0.1:${await freePort()}`,
-        REDIS_SENTINELS: sentinel.address,
-        REDIS_SENTINEL_MASTER: MASTER,
-        NODE_EXTRA_CA_CERTS: tls.certFile,
-      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    );
+    const env = await peerlessProcessEnv(db, prefix, {
+      REDIS_URL: `rediss://:${MASTER_PASSWORD}@127.0.0.1:${await freePort()}`,
+      REDIS_SENTINELS: sentinel.address,
+      REDIS_SENTINEL_MASTER: MASTER,
+      NODE_EXTRA_CA_CERTS: tls.certFile,
+    });
     bridge = new BridgeProcess(built, env);
     await bridge.start();
 

@@ -3,12 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { BridgeProcess, BuiltBridge } from './support/bridge-process';
-import { freePort } from './support/bridge-harness';
+import { BridgeProcess, BuiltBridge, peerlessProcessEnv } from './support/bridge-process';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { selfSignedCertificate } from './support/self-signed-certificate';
 import { startOwnRedis, type OwnRedis } from './support/own-redis';
-import { aValidEnv } from './support/test-config';
 
 /**
  * REDIS_URL goes to ioredis as it is, so `rediss://` means TLS (as managed Redis services require). The built
@@ -41,17 +39,10 @@ describe('a rediss:// REDIS_URL', () => {
 
   it('connects over TLS: the bridge starts and its schedulers are in that Redis', async () => {
     expect(redis.url).toMatch(/^rediss:\/\//);
-    const env = Object.fromEntries(
-      Object.entries({
-        ...aValidEnv({ LOG_LEVEL: 'warn' }),
-        PATH: process.env.PATH,
-        PORT: String(await freePort()),
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        QUEUE_PREFIX: prefix,
-        NODE_EXTRA_CA_CERTS: tls.certFile,
-      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    );
+    const env = await peerlessProcessEnv(db, prefix, {
+      REDIS_URL: redis.url,
+      NODE_EXTRA_CA_CERTS: tls.certFile,
+    });
     bridge = new BridgeProcess(built, env);
     await bridge.start();
 

@@ -428,14 +428,7 @@ export class ForsendelseRepository {
     oldestCreatedMs: Partial<Record<ForsendelseState, number>>;
     confirmedEstimated: boolean;
   }> {
-    const counts: Record<ForsendelseState, number> = {
-      DISCOVERED: 0,
-      FORWARDING: 0,
-      SENT: 0,
-      DELIVERED: 0,
-      CONFIRMED: 0,
-      FAILED: 0,
-    };
+    const counts = zeroCounts();
     const oldestCreatedMs: Partial<Record<ForsendelseState, number>> = {};
     const inFlight = await this.dataSource.query<{ state: ForsendelseState; n: number; oldest: number }[]>(
       `SELECT state, count(*)::int AS n, (extract(epoch FROM min(created_at)) * 1000)::float8 AS oldest
@@ -473,14 +466,7 @@ export class ForsendelseRepository {
         n: number;
       }[]
     >(`SELECT state, count(*)::int AS n FROM forsendelse GROUP BY state`);
-    const counts: Record<ForsendelseState, number> = {
-      DISCOVERED: 0,
-      FORWARDING: 0,
-      SENT: 0,
-      DELIVERED: 0,
-      CONFIRMED: 0,
-      FAILED: 0,
-    };
+    const counts = zeroCounts();
     for (const row of rows) {
       counts[row.state] = row.n;
     }
@@ -618,4 +604,9 @@ export class ForsendelseRepository {
       ],
     );
   }
+}
+
+/** Every state at 0: a state without rows is still reported. */
+function zeroCounts(): Record<ForsendelseState, number> {
+  return { DISCOVERED: 0, FORWARDING: 0, SENT: 0, DELIVERED: 0, CONFIRMED: 0, FAILED: 0 };
 }

@@ -1,3 +1,4 @@
+import type { ArkivmeldingSummary } from '../../src/simulator/integrasjonspunkt/arkivmelding.reader';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import {
@@ -24,16 +25,7 @@ interface FileView {
 interface MessageWithArkivmelding {
   files: FileView[];
   messageTitle: string | null;
-  arkivmelding: {
-    tittel: string | null;
-    offentligTittel: string | null;
-    dokumentbeskrivelser: {
-      dokumentnummer: string | null;
-      tittel: string | null;
-      tilknyttetRegistreringSom: string | null;
-      referanseDokumentfil: (string | null)[];
-    }[];
-  } | null;
+  arkivmelding: ArkivmeldingSummary | null;
 }
 
 describe('integrasjonspunkt simulator: the uploaded files, for tests', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { SimulatorSet } from '../../src/simulator/start-simulators';
 import { freePort, testKeys } from './bridge-harness';
 import type { TestDatabase } from './database';
+import { aValidEnv } from './test-config';
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -100,6 +101,27 @@ export async function bridgeProcessEnv(
     ADMIN_PASSWORD: PROCESS_CREDENTIALS.admin.password,
     ...overrides,
   };
+}
+
+/**
+ * A bridge that needs no peer to start (its peers' URLs lead nowhere): for what is decided at start-up or by
+ * Postgres and Redis alone. An override of `undefined` removes the variable.
+ */
+export async function peerlessProcessEnv(
+  db: TestDatabase,
+  queuePrefix: string,
+  overrides: Record<string, string | undefined> = {},
+): Promise<Record<string, string>> {
+  return Object.fromEntries(
+    Object.entries({
+      ...aValidEnv({ LOG_LEVEL: 'warn' }),
+      PATH: process.env.PATH,
+      PORT: String(await freePort()),
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: queuePrefix,
+      ...overrides,
+    }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /**
