@@ -22,6 +22,7 @@ export const SUMMARY_INTERVAL_MS = 60_000;
  */
 export class RepeatedLog {
   private readonly seen = new Map<string, Seen>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sink: LogSink,
@@ -58,7 +59,21 @@ export class RepeatedLog {
     }
   }
 
-  /** Summaries of what was counted so far, at shutdown, so no count is lost. */
+  /** Looks for ended intervals on a timer, so a summary comes even when the error does not return. */
+  start(checkEveryMs = 5_000): void {
+    clearInterval(this.timer);
+    this.timer = setInterval(() => this.flushDue(), checkEveryMs);
+    this.timer.unref();
+  }
+
+  /** At shutdown: no more timer, and what was counted so far is written, so no count is lost. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.flushAll();
+  }
+
+  /** Summaries of what was counted so far, so no count is lost. */
   flushAll(): void {
     const now = this.clock.now();
     for (const seen of this.seen.values()) {

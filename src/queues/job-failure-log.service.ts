@@ -18,7 +18,6 @@ import { workerHosts } from './worker-hosts';
 export class JobFailureLogService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private readonly repeated: RepeatedLog;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -28,13 +27,11 @@ export class JobFailureLogService implements OnApplicationBootstrap, OnApplicati
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
-    this.repeated.flushAll();
+    this.repeated.stop();
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.repeated.flushDue(), 5_000);
-    this.timer.unref();
+    this.repeated.start();
     for (const host of workerHosts(this.discovery)) {
       const { worker } = host;
       worker.on('failed', (job: Job | undefined, error: Error) => {

@@ -7,9 +7,6 @@ import { messageKey, RepeatedLog } from '../ops/repeated-log';
 import { ALL_QUEUES } from './queue-names';
 import { workerHosts } from './worker-hosts';
 
-/** How often ended summary intervals are looked for; the interval itself is RepeatedLog's. */
-const FLUSH_CHECK_MS = 5_000;
-
 /**
  * Queues and workers emit 'error' while Redis is away (each reconnect attempt), when it refuses writes (OOM)
  * and when a job they are finishing is gone (a restart without persistence, a FLUSHALL: "Missing key for job …").
@@ -21,7 +18,6 @@ const FLUSH_CHECK_MS = 5_000;
 export class QueueErrorLogService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private readonly repeated: RepeatedLog;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -39,13 +35,11 @@ export class QueueErrorLogService implements OnApplicationBootstrap, OnApplicati
     for (const { worker } of workerHosts(this.discovery)) {
       worker.on('error', (error: Error) => this.report('worker error', worker.name, error));
     }
-    this.timer = setInterval(() => this.repeated.flushDue(), FLUSH_CHECK_MS);
-    this.timer.unref();
+    this.repeated.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
-    this.repeated.flushAll();
+    this.repeated.stop();
   }
 
   private report(msg: string, queue: string, error: Error): void {

@@ -63,7 +63,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
 
   beforeApplicationShutdown(): void {
     clearInterval(this.timer);
-    this.repeated.flushAll();
+    this.repeated.stop();
   }
 
   private schedules(): [Queue, QueueName, number][] {
