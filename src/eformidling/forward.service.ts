@@ -7,7 +7,8 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { messageIdFor } from '../forsendelse/forsendelse-ids';
 import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
-import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { ForsendelseTransitions } from '../forsendelse/forsendelse-transitions';
+import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { Metrics } from '../ops/metrics';
 import type { ForwardJobData } from '../queues/job-catalogue';
 import { WorkQueues } from '../queues/work-queues';
@@ -41,7 +42,8 @@ export class ForwardService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly transitions: ForsendelseTransitions,
+    private readonly queries: ForsendelseQueries,
     private readonly brreg: BrregClient,
     private readonly ip: IntegrasjonspunktClient,
     private readonly capabilities: CapabilitiesCache,
@@ -113,7 +115,7 @@ export class ForwardService {
 
   /** After the last retry: FORWARDING → FAILED with the reason, unless the row moved on meanwhile. */
   async giveUp(job: ForwardJobData, reason: string): Promise<void> {
-    const won = await this.forsendelser.transition({
+    const won = await this.transitions.transition({
       mottakId: job.mottakId,
       from: 'FORWARDING',
       to: 'FAILED',
@@ -133,11 +135,11 @@ export class ForwardService {
    * statement that returns the row, and the row is read only when the move does not apply.
    */
   private async claim(job: ForwardJobData): Promise<{ row: ForsendelseEntity; fresh: boolean } | undefined> {
-    const claimed = await this.forsendelser.claimDiscovered(job.mottakId, job.attempt);
+    const claimed = await this.transitions.claimDiscovered(job.mottakId, job.attempt);
     if (claimed) {
       return { row: claimed, fresh: true };
     }
-    const row = await this.forsendelser.findById(job.mottakId);
+    const row = await this.queries.findById(job.mottakId);
     if (row?.state !== 'FORWARDING' || row.attempt !== job.attempt) {
       return undefined;
     }
@@ -299,7 +301,7 @@ export class ForwardService {
     }
     for (const surprise of result.surprises) {
       this.metrics.contentSurprises.inc({ kind: surprise.kind });
-      await this.forsendelser.appendEvent(row.mottakId, {
+      await this.transitions.appendEvent(row.mottakId, {
         kind: 'note',
         attempt: row.attempt,
         messageId,
@@ -308,7 +310,7 @@ export class ForwardService {
     }
     if (result.sjekksumMismatches.length > 0) {
       this.metrics.sjekksumMismatches.inc(result.sjekksumMismatches.length);
-      await this.forsendelser.appendEvent(row.mottakId, {
+      await this.transitions.appendEvent(row.mottakId, {
         kind: 'note',
         attempt: row.attempt,
         messageId,
@@ -376,7 +378,7 @@ export class ForwardService {
 
   private async send(row: ForsendelseEntity, messageId: string, payload?: Measured): Promise<ForwardOutcome> {
     // Committed before the POST: if we die after it, the resumed forward will not send again.
-    if (!(await this.forsendelser.markSendRequested(row.mottakId, row.attempt, payload))) {
+    if (!(await this.transitions.markSendRequested(row.mottakId, row.attempt, payload))) {
       return this.markSent(row, 'send was requested by another try; never repeated', {});
     }
     try {
@@ -392,7 +394,7 @@ export class ForwardService {
       // The answer may be lost while the send went through: the retry finds out from the conversation.
       throw error;
     }
-    await this.forsendelser.transition({
+    await this.transitions.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'SENT',
@@ -408,7 +410,7 @@ export class ForwardService {
     reason: string,
     detail: Record<string, unknown>,
   ): Promise<ForwardOutcome> {
-    await this.forsendelser.transition({
+    await this.transitions.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'SENT',
@@ -427,7 +429,7 @@ export class ForwardService {
 
   /** Records the reason on the row and stops retries: an operator replays once the cause is fixed. */
   private async park(row: ForsendelseEntity, reason: string, kind: string): Promise<never> {
-    await this.forsendelser.transition({
+    await this.transitions.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'FAILED',

@@ -3,7 +3,8 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { MESSAGE_STATUSES, type MessageStatus } from '../eformidling/integrasjonspunkt.schemas';
 import type { ForsendelseAttemptEntity } from '../forsendelse/forsendelse-attempt.entity';
-import { ForsendelseRepository, type LockedForsendelse } from '../forsendelse/forsendelse.repository';
+import { ForsendelseTransitions, type LockedForsendelse } from '../forsendelse/forsendelse-transitions';
+import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { Metrics } from '../ops/metrics';
 import { WorkQueues } from '../queues/work-queues';
 
@@ -37,7 +38,8 @@ export class StatusApplier {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly transitions: ForsendelseTransitions,
+    private readonly queries: ForsendelseQueries,
     private readonly queues: WorkQueues,
     private readonly metrics: Metrics,
   ) {}
@@ -51,12 +53,12 @@ export class StatusApplier {
   async applyAll(statuses: readonly MessageStatus[]): Promise<number> {
     // An unknown status goes the long way too: `decide` says so once.
     const recordOnly = (s: MessageStatus) => KNOWN_STATUSES.has(s.status) && !ACTED_ON.has(s.status);
-    let ours = await this.forsendelser.recordStatuses(
+    let ours = await this.transitions.recordStatuses(
       statuses.filter(recordOnly).map((s) => ({ ...s, ipStatusId: s.id })),
     );
     const decisive = statuses.filter((s) => !recordOnly(s));
     const attempts = new Map(
-      (await this.forsendelser.findAttempts(decisive.map((s) => s.messageId))).map((a) => [a.messageId, a]),
+      (await this.queries.findAttempts(decisive.map((s) => s.messageId))).map((a) => [a.messageId, a]),
     );
     const byForsendelse = new Map<string, { attempt: ForsendelseAttemptEntity; status: MessageStatus }[]>();
     for (const status of decisive) {
@@ -91,7 +93,7 @@ export class StatusApplier {
       status: status.status,
     };
     let followUp: FollowUp;
-    const outcome = await this.forsendelser.withLocked(attempt.mottakId, async (locked) => {
+    const outcome = await this.transitions.withLocked(attempt.mottakId, async (locked) => {
       const isNew = await locked.recordStatus({
         attempt: attempt.attempt,
         messageId: status.messageId,
