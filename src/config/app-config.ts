@@ -59,6 +59,8 @@ export interface AppConfig {
     /** Replaces the per-service upload limits (service-limits.ts) for an IP configured with other ones. */
     maxUploadBytes?: number;
     statusStrategy: StatusStrategy;
+    /** per-message: how long after its confirm a forsendelse's messages are still read (a late FEIL). */
+    watchAfterConfirmHours: number;
     statusPollIntervalMs: number;
     webhook?: { baseUrl: string; secret: string };
   };

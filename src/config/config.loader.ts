@@ -166,6 +166,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       ttlHours: env.EFM_TTL_HOURS,
       maxUploadBytes: env.EFM_MAX_UPLOAD_BYTES,
       statusStrategy: env.EFM_STATUS_STRATEGY,
+      watchAfterConfirmHours: env.EFM_WATCH_AFTER_CONFIRM_HOURS,
       statusPollIntervalMs: env.EFM_STATUS_POLL_INTERVAL_MS,
       webhook,
     },

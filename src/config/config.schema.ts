@@ -169,6 +169,13 @@ export const envSchema = z.object({
     .default('warn')
     .describe('a DataRef sjekksum (MD5) that does not match: warn (event, metric) or enforce (park)'),
   EFM_STATUS_STRATEGY: z.enum(['feed', 'per-message', 'queue']).default('feed').describe('how statuses are followed'),
+  EFM_WATCH_AFTER_CONFIRM_HOURS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 365)
+    .default(72)
+    .describe('per-message: hours a confirmed row is still read (late FEIL)'),
   EFM_STATUS_POLL_INTERVAL_MS: positiveInt(100, 86_400_000).default(10_000).describe('how often statuses are read'),
   EFM_WEBHOOK_BASE_URL: optionalUrl(['http', 'https']).describe('our reachable base URL; keeps a status subscription'),
   EFM_WEBHOOK_SECRET: optionalString.describe('required with EFM_WEBHOOK_BASE_URL; part of the webhook path; secret'),

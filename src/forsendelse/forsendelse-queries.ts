@@ -5,6 +5,7 @@ import { ForsendelseAttemptEntity } from './forsendelse-attempt.entity';
 import { ForsendelseEventEntity } from './forsendelse-event.entity';
 import type { ForsendelseState } from './forsendelse-state';
 import { ForsendelseEntity } from './forsendelse.entity';
+import { MOVING_COMBINATIONS } from './status-rules';
 
 /** Up to this many rows (Postgres's estimate), the metrics count CONFIRMED exactly. */
 const EXACT_CONFIRMED_COUNT_UP_TO = 100_000;
@@ -18,24 +19,29 @@ export class ForsendelseQueries {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Up to `limit` rows in any of `states` with a mottakId after `after`, in mottakId order: the per-message
-   * status strategy walks them in turns, so every row is read, not only the oldest few.
+   * Up to `limit` rows whose messages can still change something, after `after` in mottakId order (the per-message
+   * status strategy walks them in turns): every row with a sent or sending attempt that is not CONFIRMED (a late
+   * LEVERT still delivers a FAILED row), and CONFIRMED rows confirmed after `confirmedSince` (a FEIL after the
+   * confirm must still be raised). Each part is read through its own index and cut at `limit` before they meet.
    */
-  async findInStatesAfter(
-    states: readonly ForsendelseState[],
+  async findWatched(
     after: string | undefined,
     limit: number,
-  ): Promise<ForsendelseEntity[]> {
-    const query = this.dataSource
-      .getRepository(ForsendelseEntity)
-      .createQueryBuilder('f')
-      .where('f.state IN (:...states)', { states })
-      .orderBy('f.mottak_id', 'ASC')
-      .limit(limit);
-    if (after) {
-      query.andWhere('f.mottak_id > :after', { after });
-    }
-    return query.getMany();
+    confirmedSince: Date,
+  ): Promise<{ mottakId: string; attempt: number }[]> {
+    const rows = await this.dataSource.query<{ mottak_id: string; attempt: number }[]>(
+      `SELECT mottak_id, attempt FROM (
+         (SELECT mottak_id, attempt FROM forsendelse
+           WHERE state IN ('FORWARDING', 'SENT', 'DELIVERED', 'FAILED') AND mottak_id > $1
+           ORDER BY mottak_id LIMIT $2)
+         UNION ALL
+         (SELECT mottak_id, attempt FROM forsendelse
+           WHERE state = 'CONFIRMED' AND confirmed_at > $3 AND mottak_id > $1
+           ORDER BY mottak_id LIMIT $2)
+       ) watched ORDER BY mottak_id LIMIT $2`,
+      [after ?? '00000000-0000-0000-0000-000000000000', limit, confirmedSince],
+    );
+    return rows.map((r) => ({ mottakId: r.mottak_id, attempt: r.attempt }));
   }
 
   /** When the oldest row still waiting for statuses last changed: where a fresh status feed starts reading. */
@@ -54,6 +60,7 @@ export class ForsendelseQueries {
    * Of these (messageId, status) pairs, the ones already recorded and whose row can no longer be changed by
    * applying them again: a feed that re-reads its overlap every tick skips them with this one query instead
    * of a locked transaction each. What could still act (a recorded LEVERT on a SENT row, say) is not returned.
+   * Which combinations can still act is `MOVING_COMBINATIONS` from the status rules, passed in as parameters.
    */
   async settledStatuses(pairs: readonly { messageId: string; status: string }[]): Promise<Set<string>> {
     if (pairs.length === 0) {
@@ -64,13 +71,16 @@ export class ForsendelseQueries {
          FROM unnest($1::uuid[], $2::text[]) AS p(message_id, status)
          JOIN forsendelse_event e ON e.kind = 'status' AND e.message_id = p.message_id AND e.status = p.status
          JOIN forsendelse f ON f.mottak_id = e.mottak_id
-        WHERE CASE
-                WHEN e.status IN ('LEVERT', 'LEST') THEN f.state IN ('DELIVERED', 'CONFIRMED')
-                WHEN e.status = 'LEVETID_UTLOPT' THEN NOT (f.state = 'SENT' AND f.attempt = e.attempt)
-                WHEN e.status = 'FEIL' THEN NOT (f.state = 'SENT' AND f.attempt = e.attempt)
-                ELSE true
-              END`,
-      [pairs.map((p) => p.messageId), pairs.map((p) => p.status)],
+        WHERE NOT EXISTS (
+                SELECT 1 FROM unnest($3::text[], $4::text[], $5::bool[]) AS m(state, status, current)
+                 WHERE m.state = f.state AND m.status = e.status AND m.current = (f.attempt = e.attempt))`,
+      [
+        pairs.map((p) => p.messageId),
+        pairs.map((p) => p.status),
+        MOVING_COMBINATIONS.map((m) => m.state),
+        MOVING_COMBINATIONS.map((m) => m.status),
+        MOVING_COMBINATIONS.map((m) => m.current),
+      ],
     );
     return new Set(rows.map((r) => `${r.message_id}|${r.status}`));
   }

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { IntegrasjonspunktClient } from '../eformidling/integrasjonspunkt.client';
 import type { MessageStatus } from '../eformidling/integrasjonspunkt.schemas';
+import { messageIdFor } from '../forsendelse/forsendelse-ids';
 import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { StatusApplier } from './status-applier';
 import { StatusCursorRepository } from './status-cursor.repository';
@@ -97,11 +98,19 @@ export class StatusTracker {
     return result;
   }
 
-  /** One GET per SENT message, PER_TICK_LIMIT a tick, continuing where the last tick stopped. */
+  /**
+   * One GET per messageId that can still matter: every attempt of each watched row (ForsendelseQueries.findWatched),
+   * since a late LEVERT of an earlier attempt still delivers and a FEIL after the confirm must be raised.
+   * PER_TICK_LIMIT rows a tick, continuing where the last tick stopped. Attempts are numbered 1…n with no gaps,
+   * so their messageIds are derived rather than read.
+   */
   private async readPerMessage(): Promise<TrackResult> {
-    const rows = await this.queries.findInStatesAfter(['SENT'], this.perMessageAfter, PER_TICK_LIMIT);
+    const confirmedSince = new Date(this.clock.now() - this.config.efm.watchAfterConfirmHours * 3_600_000);
+    const rows = await this.queries.findWatched(this.perMessageAfter, PER_TICK_LIMIT, confirmedSince);
     this.perMessageAfter = rows.length === PER_TICK_LIMIT ? rows[rows.length - 1].mottakId : undefined;
-    return this.recheck(rows.map((row) => row.messageId));
+    return this.recheck(
+      rows.flatMap((row) => Array.from({ length: row.attempt }, (_, i) => messageIdFor(row.mottakId, i + 1))),
+    );
   }
 
   /** peek → apply → delete: only when this bridge is the IP's only status consumer (the IP's feature flag). */
