@@ -37,35 +37,65 @@ export class StatusProgression {
     private readonly settings: IntegrasjonspunktSimulatorOptions,
   ) {}
 
-  /** An accepted `POST /api/messages/out/{id}`: another copy goes on the internal queue. */
+  /**
+   * An accepted `POST /api/messages/out/{id}`: another copy goes on the internal queue. The IP queues the
+   * whole message (SBD and file list) but not the files' bytes: its sender reads those from the persister when
+   * the copy's turn comes (`InternalQueue.enqueueNextMove`, `NextMoveSender.send`).
+   */
   enqueueSend(conversation: Conversation): void {
     conversation.trace.sendAccepted += 1;
-    this.timers.after(this.settings.sendDelayMs, () => this.deliverCopy(conversation.id));
+    conversation.trace.copiesPending += 1;
+    this.timers.after(this.settings.sendDelayMs, () => this.pickUp(conversation.id));
   }
 
-  private deliverCopy(convId: number): void {
+  /** A copy's turn on the queue: it reads the out-message's files, then transmits for `sendTransmitMs`. */
+  private pickUp(convId: number): void {
     const conversation = this.store.conversation(convId);
     if (conversation === undefined) {
       return;
     }
     const out = this.store.outMessage(conversation.messageId);
     if (out === undefined) {
-      // The first copy already went: this one was read from the queue concurrently and is delivered again.
+      conversation.trace.copiesPending -= 1;
       if (conversation.trace.outMessageDeleted === 'sent') {
+        // The first copy already went: this one was taken by another of the IP's consumers at the same time,
+        // read the files before the first deleted them, and is delivered again.
         conversation.trace.copiesDelivered += 1;
+      } else {
+        // DELETEd by the client (or cleaned up by an expired copy): the files are gone, the sender throws and
+        // the queue redelivers it until the deadline; it never reaches the receiver.
+        conversation.trace.copiesFailed += 1;
       }
       return;
     }
     if (compareIpDateTime(out.expiry, instant(Date.now())) < 0) {
       // NextMoveSender: an expired message is not sent; LEVETID_UTLOPT is registered and the message deleted.
+      conversation.trace.copiesPending -= 1;
       this.store.registerStatus(conversation, 'LEVETID_UTLOPT', TTL_DESCRIPTION);
       this.store.deleteOutMessage(conversation.messageId, 'expired');
       return;
     }
+    if (this.settings.sendTransmitMs === 0) {
+      this.delivered(conversation, out);
+      return;
+    }
+    // The files are read: from here a DELETE of the out-message no longer stops this copy.
+    this.timers.after(this.settings.sendTransmitMs, () => {
+      if (this.store.conversation(convId) === conversation) {
+        this.delivered(conversation, out);
+      }
+    });
+  }
+
+  /** The transmission succeeded: SENDT, then the out-message and its files are deleted (if still there). */
+  private delivered(conversation: Conversation, out: OutMessage): void {
+    conversation.trace.copiesPending -= 1;
     conversation.trace.copiesDelivered += 1;
     const steps = this.stepsFor(conversation, out);
     this.store.registerStatus(conversation, 'SENDT');
-    this.store.deleteOutMessage(conversation.messageId, 'sent');
+    if (this.store.outMessage(conversation.messageId) === out) {
+      this.store.deleteOutMessage(conversation.messageId, 'sent');
+    }
     this.run(conversation, steps);
   }
 
