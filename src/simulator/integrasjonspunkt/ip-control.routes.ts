@@ -6,6 +6,7 @@ import { SIMULATED_SERVICES } from './integrasjonspunkt-sim.options';
 import { queryString, statusJson, timeText, type IpContext } from './ip.context';
 import { STATUS_NAMES, type Conversation } from './ip.store';
 import { sendFaultSchema } from './send-faults';
+import { COPY_STAGES } from './status-progression';
 import { scriptRuleSchema } from './status-script';
 import { hangUploadSchema } from './upload-hangs';
 import { webhookFaultsSchema } from './webhook-faults';
@@ -28,6 +29,9 @@ const settingsSchema = z.strictObject({
     .partialRecord(z.enum(SIMULATED_SERVICES), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
     .optional(),
 });
+
+/** Hurries the copies of one stage along instead of waiting out `sendDelayMs` / `sendTransmitMs`. */
+const releaseSchema = z.strictObject({ stage: z.enum(COPY_STAGES) });
 
 const injectSchema = z.strictObject({
   status: z.enum(STATUS_NAMES),
@@ -229,6 +233,15 @@ export function createIpControlRouter(ctx: IpContext): Router {
     ctx.pusher.faults.clear();
     ctx.sendFaults.clear();
     res.json(ipFaults(ctx));
+  });
+
+  control.get('/send-queue', (_req, res) => {
+    res.json(ctx.progression.pendingCounts());
+  });
+
+  control.post('/send-queue/release', (req, res) => {
+    const { stage } = parseControlBody(releaseSchema, req.body);
+    res.json({ released: ctx.progression.release(stage), ...ctx.progression.pendingCounts() });
   });
 
   control.get('/status-queue', (_req, res) => {

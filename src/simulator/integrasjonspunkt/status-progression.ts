@@ -16,6 +16,10 @@ import type { TimerSet } from './timer-set';
 /** The description `TimeToLiveHelper` stores with LEVETID_UTLOPT when the deadline passed before the send. */
 export const TTL_DESCRIPTION = 'Levetiden for meldingen er utgått. Må sendes på nytt';
 
+/** Where a queued copy is: waiting for its turn, or transmitting (its files already read). */
+export const COPY_STAGES = ['queue', 'transmission'] as const;
+export type CopyStage = (typeof COPY_STAGES)[number];
+
 interface Running {
   steps: ScriptStep[];
   next: number;
@@ -30,6 +34,11 @@ interface Running {
 export class StatusProgression {
   private readonly running = new Map<number, Running>();
   private readonly rules = new BoundedLog<ScriptRule>(10_000);
+  /** Copies waiting for their turn on the queue, and copies transmitting: what `release` can hurry along. */
+  private readonly pending: Record<CopyStage, Map<NodeJS.Timeout, () => void>> = {
+    queue: new Map(),
+    transmission: new Map(),
+  };
 
   constructor(
     private readonly store: IpStore,
@@ -45,7 +54,30 @@ export class StatusProgression {
   enqueueSend(conversation: Conversation): void {
     conversation.trace.sendAccepted += 1;
     conversation.trace.copiesPending += 1;
-    this.timers.after(this.settings.sendDelayMs, () => this.pickUp(conversation.id));
+    this.schedule('queue', this.settings.sendDelayMs, () => this.pickUp(conversation.id));
+  }
+
+  private schedule(stage: CopyStage, delayMs: number, fn: () => void): void {
+    const timer = this.timers.after(delayMs, () => {
+      this.pending[stage].delete(timer);
+      fn();
+    });
+    this.pending[stage].set(timer, fn);
+  }
+
+  /** Ends the wait of every copy in `stage` now, oldest first; returns how many. */
+  release(stage: CopyStage): number {
+    const due = [...this.pending[stage]];
+    this.pending[stage].clear();
+    for (const [timer, fn] of due) {
+      this.timers.cancel(timer);
+      fn();
+    }
+    return due.length;
+  }
+
+  pendingCounts(): Record<CopyStage, number> {
+    return { queue: this.pending.queue.size, transmission: this.pending.transmission.size };
   }
 
   /** A copy's turn on the queue: it reads the out-message's files, then transmits for `sendTransmitMs`. */
@@ -80,7 +112,7 @@ export class StatusProgression {
       return;
     }
     // The files are read: from here a DELETE of the out-message no longer stops this copy.
-    this.timers.after(this.settings.sendTransmitMs, () => {
+    this.schedule('transmission', this.settings.sendTransmitMs, () => {
       if (this.store.conversation(convId) === conversation) {
         this.delivered(conversation, out);
       }
@@ -195,5 +227,7 @@ export class StatusProgression {
   clear(): void {
     this.running.clear();
     this.rules.clear();
+    this.pending.queue.clear();
+    this.pending.transmission.clear();
   }
 }
