@@ -18,6 +18,7 @@ import { IpHttpError, springErrors, writeSpringError } from './ip.errors';
 import { ipOperation } from './ip-operations';
 import { IpStore } from './ip.store';
 import { registerMessageOutRoutes } from './messages-out.routes';
+import { SendFaults } from './send-faults';
 import { StatusProgression } from './status-progression';
 import { registerStatusRoutes } from './statuses.routes';
 import { registerSubscriptionRoutes } from './subscriptions.routes';
@@ -75,7 +76,13 @@ function resolveOptions(options: Partial<IntegrasjonspunktSimulatorOptions>): In
   if (!Number.isInteger(settings.capacity) || settings.capacity < 1) {
     throw new Error('capacity must be a positive integer');
   }
-  for (const key of ['statusDelayMs', 'sendDelayMs', 'ttlCheckIntervalMs', 'statusCommitDelayMs'] as const) {
+  for (const key of [
+    'statusDelayMs',
+    'sendDelayMs',
+    'sendTransmitMs',
+    'ttlCheckIntervalMs',
+    'statusCommitDelayMs',
+  ] as const) {
     if (!Number.isFinite(settings[key]) || settings[key] < 0) {
       throw new Error(`${key} must be a number ≥ 0`);
     }
@@ -109,6 +116,7 @@ export async function startIntegrasjonspunktSimulator(
   const ttl = new TtlWatcher(store, () => settings.ttlCheckIntervalMs);
   ttl.start();
   const uploadHangs = new UploadHangs();
+  const sendFaults = new SendFaults(settings.seed);
   const ctx: IpContext = {
     settings,
     store,
@@ -120,6 +128,7 @@ export async function startIntegrasjonspunktSimulator(
     random,
     timers,
     uploadHangs,
+    sendFaults,
   };
 
   const respondServerError = (req: Request, res: Response): void =>
@@ -149,6 +158,7 @@ export async function startIntegrasjonspunktSimulator(
       pusher.faults.clear();
       pusher.log.clear();
       uploadHangs.clear();
+      sendFaults.clear();
     },
   });
   const observer = new RequestObserver(ipOperation);

@@ -8,6 +8,7 @@ import type { Conversation, IpStore, StatusRecord } from './ip.store';
 import type { StatusProgression } from './status-progression';
 import type { TimerSet } from './timer-set';
 import type { TtlWatcher } from './ttl.watcher';
+import type { SendFaults } from './send-faults';
 import type { UploadHangs } from './upload-hangs';
 import type { Subscription, WebhookPusher } from './webhook.pusher';
 
@@ -23,6 +24,7 @@ export interface IpContext {
   random: SeededRandom;
   timers: TimerSet;
   uploadHangs: UploadHangs;
+  sendFaults: SendFaults;
 }
 
 export function timeText(ctx: IpContext, epochMs: number): string {
