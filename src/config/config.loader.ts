@@ -164,6 +164,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       process: env.EFM_PROCESS ?? DEFAULT_PROCESS[env.EFM_MESSAGE_TYPE],
       avtaltIdentifier: env.EFM_AVTALT_IDENTIFIER,
       ttlHours: env.EFM_TTL_HOURS,
+      sendGraceMs: env.EFM_SEND_GRACE_MS,
       maxUploadBytes: env.EFM_MAX_UPLOAD_BYTES,
       statusStrategy: env.EFM_STATUS_STRATEGY,
       watchAfterConfirmHours: env.EFM_WATCH_AFTER_CONFIRM_HOURS,

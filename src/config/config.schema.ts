@@ -136,6 +136,9 @@ export const envSchema = z.object({
   EFM_TTL_HOURS: positiveInt(1, 24 * 365)
     .default(24)
     .describe('delivery deadline set on each message'),
+  EFM_SEND_GRACE_MS: positiveInt(1000, 86_400_000)
+    .default(600_000)
+    .describe('after a send answered 5xx: wait this long for SENDT, cancel, wait again, then a new attempt'),
   EFM_MAX_UPLOAD_BYTES: optionalPositiveInt(1, Number.MAX_SAFE_INTEGER).describe(
     'upload limit in bytes for every service, for an IP whose own limits were raised ' +
       '(default: per service, DPO and DPF 1 GiB, DPV 250 MiB)',

@@ -20,7 +20,7 @@ import type { Journalpost } from '../melding/journalpost.mapper';
 import { mergeTitles, type TitleTable } from '../melding/titles';
 import { EntryIntegrityError } from '../melding/local-entries.reader';
 import { transferDocuments, type DocumentsResult } from './documents-transfer';
-import { PayloadChangedError, SjekksumMismatchError, UploadTooLargeError } from './forward.errors';
+import { PayloadChangedError, SendUnsettledError, SjekksumMismatchError, UploadTooLargeError } from './forward.errors';
 import { transfer, type Measured } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
 import { uploadLimitFor } from './service-limits';
@@ -28,7 +28,7 @@ import { uploadLimitFor } from './service-limits';
 /** Statuses that prove the IP sent (or finished with) the message: a forward seeing one is done. */
 const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
 
-export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding';
+export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding' | 'cancelled';
 
 /**
  * DISCOVERED/FORWARDING → SENT for one attempt: capabilities → create → upload arkivmelding.xml → stream the
@@ -74,15 +74,16 @@ export class ForwardService {
     if (conversation) {
       const statuses = conversation.messageStatuses.map((s) => s.status);
       if (statuses.some((s) => SENT_OR_LATER.has(s))) {
-        return this.markSent(row, 'the IP already sent it', { statuses });
+        const reason = row.sendCancelledAt ? 'the cancelled copy was sent after all' : 'the IP already sent it';
+        return this.markSent(row, reason, { statuses });
+      }
+      if (row.sendRequestedAt) {
+        return this.settleUnsent(row, row.sendRequestedAt, messageId, statuses);
       }
       if (!(await this.ip.hasOutMessage(messageId))) {
         // Created, never SENDT, and no longer held: the IP has it in flight or lost it. Tracking will see
         // SENDT, FEIL or LEVETID_UTLOPT; sending again could deliver twice.
         return this.markSent(row, 'conversation without out-message', { statuses });
-      }
-      if (row.sendRequestedAt) {
-        return this.markSent(row, 'send was requested before; never repeated', { statuses });
       }
     }
 
@@ -403,6 +404,75 @@ export class ForwardService {
     });
     this.logger.log({ msg: 'message sent', mottakId: row.mottakId, messageId, attempt: row.attempt });
     return 'sent';
+  }
+
+  /**
+   * The send was requested and the IP shows no SENDT: the send answered 5xx, or its answer was lost. The IP queues a
+   * copy only when a send passes its checks, and takes the out-message away only once a copy was sent; so while the
+   * out-message is there, no copy has left yet. The rule (docs/architecture.md, "The forward", step 4):
+   * 1. wait EFM_SEND_GRACE_MS from the send request for SENDT;
+   * 2. record the cancel, then DELETE the out-message: a copy still on the IP's queue then fails for want of its files;
+   * 3. wait EFM_SEND_GRACE_MS again: a copy that was already being transmitted still records SENDT, and then this
+   *    attempt is simply sent (no second copy);
+   * 4. still no SENDT: the next attempt, under a new messageId (or parked when the attempts are spent).
+   * Each wait is a retry of this job after the time left (SendUnsettledError).
+   */
+  private async settleUnsent(
+    row: ForsendelseEntity,
+    sendRequestedAt: Date,
+    messageId: string,
+    statuses: string[],
+  ): Promise<ForwardOutcome> {
+    const graceMs = this.config.efm.sendGraceMs;
+    const log = { mottakId: row.mottakId, messageId, attempt: row.attempt };
+    const present = await this.ip.hasOutMessage(messageId);
+    if (!row.sendCancelledAt) {
+      if (!present) {
+        // The IP took it off its out-messages, so a copy is in flight or lost: sending again could deliver twice.
+        // Tracking sees SENDT, FEIL or LEVETID_UTLOPT.
+        return this.markSent(row, 'send was requested before; no out-message left; never repeated', { statuses });
+      }
+      const waited = this.clock.now() - sendRequestedAt.getTime();
+      if (waited < graceMs) {
+        throw new SendUnsettledError(messageId, graceMs - waited, 'no SENDT yet');
+      }
+      if (!(await this.transitions.markCancelRequested(row.mottakId, row.attempt))) {
+        throw new Error(`message ${messageId}: the row changed while cancelling; resuming on retry`);
+      }
+      this.logger.warn({ msg: 'no SENDT after the send answered an error; cancelling at the IP', graceMs, ...log });
+      await this.ip.deleteOutMessage(messageId);
+      throw new SendUnsettledError(messageId, graceMs, 'cancelled; waiting for a copy in transmission to show');
+    }
+    if (present) {
+      // Recorded, but the DELETE never reached the IP (a crash in between): again, it is idempotent.
+      await this.ip.deleteOutMessage(messageId);
+      throw new SendUnsettledError(messageId, graceMs, 'cancelled again');
+    }
+    const waited = this.clock.now() - row.sendCancelledAt.getTime();
+    if (waited < graceMs) {
+      throw new SendUnsettledError(
+        messageId,
+        graceMs - waited,
+        'cancelled; waiting for a copy in transmission to show',
+      );
+    }
+    const max = this.config.forward.maxSendAttempts;
+    if (row.attempt >= max) {
+      return this.park(
+        row,
+        `send of attempt ${row.attempt} of ${max} failed and was cancelled at the IP`,
+        'send-cancelled',
+      );
+    }
+    const next = row.attempt + 1;
+    if (
+      await this.transitions.startAttempt(row.mottakId, 'FORWARDING', next, { reason: 'send cancelled', messageId })
+    ) {
+      this.metrics.sendCancels.inc();
+      this.logger.warn({ msg: 'send cancelled at the IP; sending a new attempt', nextAttempt: next, ...log });
+      await this.queues.forward([{ mottakId: row.mottakId, attempt: next }]);
+    }
+    return 'cancelled';
   }
 
   private async markSent(

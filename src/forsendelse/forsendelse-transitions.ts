@@ -55,7 +55,7 @@ export interface LockedForsendelse {
   row: ForsendelseEntity;
   transition(request: Omit<TransitionRequest, 'mottakId'>): Promise<boolean>;
   startAttempt(
-    from: 'DISCOVERED' | 'SENT' | 'FAILED',
+    from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<boolean>;
@@ -156,7 +156,7 @@ export class ForsendelseTransitions {
    */
   async startAttempt(
     mottakId: string,
-    from: 'DISCOVERED' | 'SENT' | 'FAILED',
+    from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<boolean> {
@@ -213,6 +213,27 @@ export class ForsendelseTransitions {
        SELECT mottak_id, 'note', $2, message_id, $3::jsonb FROM marked
        RETURNING id`,
       [mottakId, attempt, JSON.stringify({ send: 'requested' }), payload?.bytes ?? null, payload?.sha256 ?? null],
+    );
+    return noted.length === 1;
+  }
+
+  /**
+   * Committed before the attempt's out-message is DELETEd at the IP, once per attempt, and only after its send was
+   * requested: a resumed forward then knows the out-message is gone because we cancelled it. Returns false if the
+   * row is no longer forwarding this attempt, or the cancel was recorded before.
+   */
+  async markCancelRequested(mottakId: string, attempt: number): Promise<boolean> {
+    const noted = await this.dataSource.query<unknown[]>(
+      `WITH marked AS (
+         UPDATE forsendelse SET send_cancelled_at = now()
+          WHERE mottak_id = $1 AND state = 'FORWARDING' AND attempt = $2
+            AND send_requested_at IS NOT NULL AND send_cancelled_at IS NULL
+          RETURNING mottak_id, message_id
+       )
+       INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, detail)
+       SELECT mottak_id, 'note', $2, message_id, $3::jsonb FROM marked
+       RETURNING id`,
+      [mottakId, attempt, JSON.stringify({ cancel: 'requested' })],
     );
     return noted.length === 1;
   }
@@ -317,7 +338,7 @@ export class ForsendelseTransitions {
   private async startAttemptIn(
     em: EntityManager,
     mottakId: string,
-    from: 'DISCOVERED' | 'SENT' | 'FAILED',
+    from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<ForsendelseEntity | undefined> {
@@ -328,8 +349,10 @@ export class ForsendelseTransitions {
          UPDATE forsendelse
             SET state = 'FORWARDING', state_changed_at = now(), attempt = $3, message_id = $4,
                 send_requested_at = CASE WHEN attempt = $3 THEN send_requested_at END,
+                send_cancelled_at = CASE WHEN attempt = $3 THEN send_cancelled_at END,
                 failure_reason = NULL
           WHERE mottak_id = $1 AND state = $2 AND attempt = $5
+            AND ($2 <> 'FORWARDING' OR send_cancelled_at IS NOT NULL)
           RETURNING *
        ), attempt_recorded AS (
          INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt)
