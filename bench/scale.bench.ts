@@ -251,7 +251,7 @@ async function prepare(
   );
   const ip = new IntegrasjonspunktClient(http, config.efm.baseUrl);
   const metrics = new Metrics();
-  const applier = new StatusApplier(config, transitions, queries, queues, metrics);
+  const applier = new StatusApplier(config, transitions, queries, queues, metrics, ip);
   const cursor = new StatusCursorRepository(dataSource);
   const tracker = (strategy: AppConfig['efm']['statusStrategy']) =>
     new StatusTracker(

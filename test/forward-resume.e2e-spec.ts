@@ -7,7 +7,8 @@ import { loadConfig } from '../src/config/config.loader';
 import { ConfigModule } from '../src/config/config.module';
 import { ARKIVMELDING_FILENAME, buildArkivmelding, zipFilenameFor } from '../src/eformidling/arkivmelding.builder';
 import { CapabilitiesCache } from '../src/eformidling/capabilities.cache';
-import { ForwardService } from '../src/eformidling/forward.service';
+import { SendUnsettledError } from '../src/eformidling/forward.errors';
+import { ForwardService, type ForwardOutcome } from '../src/eformidling/forward.service';
 import { IntegrasjonspunktClient } from '../src/eformidling/integrasjonspunkt.client';
 import { buildSbd } from '../src/eformidling/sbd.builder';
 import { messageIdFor } from '../src/forsendelse/forsendelse-ids';
@@ -36,6 +37,9 @@ interface IpMessage {
  * A forward resumed after a crash asks the IP what exists for its messageId and never sends one attempt twice
  * (docs/architecture.md, "The forward", the table of cases).
  */
+/** Short, so the send-5xx rule runs in seconds; each wait is asked for by the forward itself. */
+const GRACE_MS = 1_000;
+
 describe('a resumed forward', () => {
   let sims: SimulatorSet;
   let db: TestDatabase;
@@ -57,6 +61,7 @@ describe('a resumed forward', () => {
     db = await createTestDatabase();
     configEnv = {
       EFM_PAYLOAD: 'zip',
+      EFM_SEND_GRACE_MS: String(GRACE_MS),
       ...keys.env.kid,
       MASKINPORTEN_ISSUER: sims.maskinporten.issuer,
       MASKINPORTEN_TOKEN_URL: sims.maskinporten.tokenUrl,
@@ -187,13 +192,61 @@ describe('a resumed forward', () => {
     expect(message.sendAccepted).toBe(1);
   });
 
-  it('with the send requested before the crash: never sends again, moves to SENT for tracking to decide', async () => {
+  /** Resumes the forward as its job's retries would, each after the wait it asked for, until it ends. */
+  async function resumeUntilSettled(
+    mottakId: string,
+    between?: (unsettled: SendUnsettledError[]) => Promise<void>,
+  ): Promise<{ outcome: ForwardOutcome; unsettled: SendUnsettledError[] }> {
+    const unsettled: SendUnsettledError[] = [];
+    for (let i = 0; i < 10; i++) {
+      try {
+        return { outcome: await forward.forward({ mottakId, attempt: 1 }), unsettled };
+      } catch (error) {
+        if (!(error instanceof SendUnsettledError)) {
+          throw error;
+        }
+        unsettled.push(error);
+        await between?.(unsettled);
+        await new Promise((r) => setTimeout(r, error.context.retryAfterSeconds * 1000));
+      }
+    }
+    throw new Error(`not settled after 10 tries: ${unsettled.map((e) => e.message).join('; ')}`);
+  }
+
+  it('with the send requested before the crash and no SENDT: never sends again; cancels, then opens the next attempt', async () => {
     const { mottakId, messageId } = await aForwardingRow();
     await createdAtIp(mottakId, true);
     await transitions.markSendRequested(mottakId, 1);
-    expect(await forward.forward({ mottakId, attempt: 1 })).toBe('already-sent');
+    const { outcome, unsettled } = await resumeUntilSettled(mottakId);
+    expect(outcome).toBe('cancelled');
+    expect(unsettled.map((e) => e.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining('cancelled; waiting for a copy in transmission')]),
+    );
     expect((await ipMessage(messageId)).sendAccepted).toBe(0);
-    expect((await queries.findById(mottakId))?.state).toBe('SENT');
+    expect(await ip.hasOutMessage(messageId)).toBe(false);
+    expect(await queries.findById(mottakId)).toMatchObject({
+      state: 'FORWARDING',
+      attempt: 2,
+      messageId: messageIdFor(mottakId, 2),
+      sendRequestedAt: null,
+      sendCancelledAt: null,
+    });
+    const notes = (await queries.events(mottakId)).map((e) => e.detail);
+    expect(notes).toEqual(expect.arrayContaining([{ cancel: 'requested' }]));
+  });
+
+  it('with the send requested and a copy that was already transmitting when cancelled: SENT, no new attempt', async () => {
+    const { mottakId, messageId } = await aForwardingRow();
+    await createdAtIp(mottakId, true);
+    await transitions.markSendRequested(mottakId, 1);
+    const { outcome } = await resumeUntilSettled(mottakId, async (unsettled) => {
+      if (unsettled.at(-1)?.message.includes('cancelled;')) {
+        // What the IP records when a copy it was transmitting at the DELETE gets through.
+        await control(sims.integrasjonspunkt.url, `/messages/${messageId}/statuses`, { body: { status: 'SENDT' } });
+      }
+    });
+    expect(outcome).toBe('already-sent');
+    expect(await queries.findById(mottakId)).toMatchObject({ state: 'SENT', attempt: 1 });
   });
 
   it('when the IP already recorded SENDT: moves to SENT without sending again', async () => {
@@ -204,6 +257,16 @@ describe('a resumed forward', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(await forward.forward({ mottakId, attempt: 1 })).toBe('already-sent');
     expect((await ipMessage(messageId)).sendAccepted).toBe(1);
+  });
+
+  it('created at the IP and since cancelled there (no out-message left): SENT for tracking to decide, never parked', async () => {
+    const { mottakId, messageId } = await aForwardingRow();
+    await createdAtIp(mottakId, false);
+    // Cancelled at the IP (by an operator, or dead-lettered) between create and upload.
+    await ip.deleteOutMessage(messageId);
+    expect(await forward.forward({ mottakId, attempt: 1 })).toBe('already-sent');
+    expect((await ipMessage(messageId)).sendAccepted).toBe(0);
+    expect(await queries.findById(mottakId)).toMatchObject({ state: 'SENT', attempt: 1, failureReason: null });
   });
 
   it('does nothing for an attempt that is not the row’s current one', async () => {

@@ -4,6 +4,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  ConflictException,
   NotFoundException,
   Param,
   ParseUUIDPipe,
@@ -11,7 +12,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { z } from 'zod';
-import { AdminRequestError, AdminService } from './admin.service';
+import { AdminRequestError, AdminService, MAY_STILL_DELIVER } from './admin.service';
 
 const replayFailedSchema = z.strictObject({ reasonContains: z.string().min(1).max(500).optional() });
 
@@ -58,6 +59,9 @@ export class AdminController {
     const outcome = await this.admin.replay(mottakId);
     if (outcome === 'not-found') {
       throw new NotFoundException(`no forsendelse ${mottakId}`);
+    }
+    if (outcome === 'may-still-deliver') {
+      throw new ConflictException(`${mottakId}: ${MAY_STILL_DELIVER}`);
     }
     return { mottakId, outcome };
   }

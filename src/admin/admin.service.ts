@@ -15,7 +15,12 @@ export interface ForsendelsePage {
   total: number;
 }
 
-export type ReplayOutcome = 'replayed' | 'not-failed' | 'not-found';
+export type ReplayOutcome = 'replayed' | 'not-failed' | 'not-found' | 'may-still-deliver';
+
+/** Why a replay is refused although the row is FAILED: a second copy could reach the receiver. */
+export const MAY_STILL_DELIVER =
+  'its current attempt was sent (SENDT) and the integrasjonspunkt has not ended it (no FEIL or LEVETID_UTLOPT): ' +
+  'it may still be delivered, and a new attempt could deliver it twice; replay it after its deadline';
 export type RecheckOutcome = 'forward' | 'confirm' | 'statuses' | 'nothing-to-do' | 'not-found';
 
 const MAX_PAGE_SIZE = 500;
@@ -75,6 +80,10 @@ export class AdminService {
     if (row.state !== 'FAILED') {
       return 'not-failed';
     }
+    if (row.sendRequestedAt && (await this.mayStillDeliver(row.messageId))) {
+      this.logger.warn({ msg: 'replay refused', reason: MAY_STILL_DELIVER, mottakId, messageId: row.messageId });
+      return 'may-still-deliver';
+    }
     const next = row.attempt + 1;
     if (!(await this.transitions.startAttempt(mottakId, 'FAILED', next, { reason: 'operator replay' }))) {
       return 'not-failed';
@@ -82,6 +91,13 @@ export class AdminService {
     await this.queues.retryForward([{ mottakId, attempt: next }]);
     this.logger.log({ msg: 'replayed', mottakId, attempt: next, previousReason: row.failureReason });
     return 'replayed';
+  }
+
+  /** The IP reported the attempt sent and nothing that ends it: a copy is out there. */
+  private async mayStillDeliver(messageId: string): Promise<boolean> {
+    const statuses = new Set(await this.queries.statusesOf(messageId));
+    const sent = statuses.has('SENDT') || statuses.has('MOTTATT');
+    return sent && !statuses.has('FEIL') && !statuses.has('LEVETID_UTLOPT');
   }
 
   /** Replays every FAILED one whose reason contains `reasonContains` (all of them without it). */

@@ -9,7 +9,7 @@ import { ConfigModule } from '../config/config.module';
 import { MetricsModule } from '../ops/metrics.module';
 import { QueuesModule } from '../queues/queues.module';
 import { AdminModule } from './admin.module';
-import { AdminRequestError, AdminService } from './admin.service';
+import { AdminRequestError, AdminService, MAY_STILL_DELIVER } from './admin.service';
 import { renderTable } from './text-table';
 
 const USAGE = `Usage: npm run cli -- <command> [options]      (in the image: node dist/src/admin/cli.js …)
@@ -120,7 +120,8 @@ async function run(
         throw new AdminRequestError('replay needs a mottakId');
       }
       const outcome = await admin.replay(id);
-      output(json, { mottakId: id, outcome }, () => `${id}: ${outcome}`);
+      const reason = outcome === 'may-still-deliver' ? MAY_STILL_DELIVER : undefined;
+      output(json, { mottakId: id, outcome, reason }, () => `${id}: ${outcome}${reason ? ` (${reason})` : ''}`);
       return outcome === 'replayed' ? 0 : 2;
     }
     case 'replay-failed': {

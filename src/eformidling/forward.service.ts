@@ -21,6 +21,7 @@ import { mergeTitles, type TitleTable } from '../melding/titles';
 import { EntryIntegrityError } from '../melding/local-entries.reader';
 import { transferDocuments, type DocumentsResult } from './documents-transfer';
 import { PayloadChangedError, SendUnsettledError, SjekksumMismatchError, UploadTooLargeError } from './forward.errors';
+import { discardOutMessage } from './discard-out-message';
 import { transfer, type Measured } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
 import { uploadLimitFor } from './service-limits';
@@ -110,7 +111,17 @@ export class ForwardService {
       this.logger.log({ msg: 'message created', ...log, service: verdict.service });
     }
 
-    const payload = await this.upload(row, messageId, verdict.service);
+    let payload: Measured | undefined;
+    try {
+      payload = await this.upload(row, messageId, verdict.service);
+    } catch (error) {
+      if (error instanceof IpError && error.noOutMessage) {
+        // Created, and now gone before its send: cancelled or dead-lettered at the IP. Its conversation ends in
+        // LEVETID_UTLOPT at the deadline, and tracking starts the next attempt then (docs/architecture.md).
+        return this.markSent(row, `the IP holds no out-message: ${error.message}; tracking decides`, {});
+      }
+      throw error;
+    }
     return this.send(row, messageId, payload);
   }
 
@@ -213,6 +224,9 @@ export class ForwardService {
       }
       if (error instanceof SjekksumMismatchError) {
         return this.park(row, error.message, 'sjekksum');
+      }
+      if (error instanceof IpError && error.noOutMessage) {
+        throw error; // forward() hands it to tracking
       }
       if (error instanceof IpError && error.kind === 'permanent') {
         return this.park(row, error.message, 'ip-refused');
@@ -389,6 +403,11 @@ export class ForwardService {
         // The IP records LEVETID_UTLOPT; tracking starts the next attempt.
         return this.markSent(row, error.message, {});
       }
+      if (error instanceof IpError && error.noOutMessage) {
+        // Sent by an earlier copy, cancelled or dead-lettered: its statuses say which, and sending again could
+        // deliver twice (docs/architecture.md, "The forward").
+        return this.markSent(row, `the IP holds no out-message: ${error.message}; tracking decides`, {});
+      }
       if (error instanceof IpError && error.kind === 'permanent') {
         return this.park(row, error.message, 'ip-refused');
       }
@@ -497,9 +516,13 @@ export class ForwardService {
     return 'already-sent';
   }
 
-  /** Records the reason on the row and stops retries: an operator replays once the cause is fixed. */
+  /**
+   * Records the reason on the row and stops retries: an operator replays once the cause is fixed. The attempt's
+   * out-message is cancelled at the IP afterwards, so a copy still waiting on its send queue fails instead of going
+   * out after the row was given up, and the IP's storage is freed now rather than at the deadline.
+   */
   private async park(row: ForsendelseEntity, reason: string, kind: string): Promise<never> {
-    await this.transitions.transition({
+    const parked = await this.transitions.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'FAILED',
@@ -508,6 +531,13 @@ export class ForwardService {
       detail: { reason, kind },
     });
     this.metrics.failures.inc({ kind });
+    if (parked) {
+      await discardOutMessage(this.ip, this.logger, {
+        mottakId: row.mottakId,
+        messageId: row.messageId,
+        why: 'parked',
+      });
+    }
     this.logger.error({
       msg: 'forsendelse parked',
       kind,

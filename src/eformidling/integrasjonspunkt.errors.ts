@@ -39,6 +39,14 @@ export class IpError extends Error implements PeerError {
   is(exception: string): boolean {
     return this.context.exception === exception;
   }
+
+  /**
+   * The IP's own 404 for a messageId it holds no out-message for (never created, already sent, cancelled, or
+   * dead-lettered): the conversation and its statuses may well exist, so tracking decides what became of it.
+   */
+  get noOutMessage(): boolean {
+    return this.context.status === 404 && this.is('MessageNotFoundException');
+  }
 }
 
 /**

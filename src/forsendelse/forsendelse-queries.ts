@@ -98,6 +98,15 @@ export class ForsendelseQueries {
     return this.dataSource.getRepository(ForsendelseAttemptEntity).findBy({ messageId: In([...messageIds]) });
   }
 
+  /** The IP statuses recorded for one messageId. */
+  async statusesOf(messageId: string): Promise<string[]> {
+    const rows = await this.dataSource.query<{ status: string }[]>(
+      `SELECT status FROM forsendelse_event WHERE kind = 'status' AND message_id = $1`,
+      [messageId],
+    );
+    return rows.map((r) => r.status);
+  }
+
   async events(mottakId: string): Promise<ForsendelseEventEntity[]> {
     return this.dataSource.getRepository(ForsendelseEventEntity).find({ where: { mottakId }, order: { id: 'ASC' } });
   }

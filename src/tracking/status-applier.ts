@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { discardOutMessage } from '../eformidling/discard-out-message';
+import { IntegrasjonspunktClient } from '../eformidling/integrasjonspunkt.client';
 import type { MessageStatus } from '../eformidling/integrasjonspunkt.schemas';
 import type { ForsendelseAttemptEntity } from '../forsendelse/forsendelse-attempt.entity';
 import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
@@ -14,8 +16,11 @@ const APPLY_CONCURRENCY = 4;
 
 export type ApplyOutcome = StatusOutcome | 'not-ours';
 
-/** What to enqueue once the transaction that decided it has committed. */
-type FollowUp = { confirm: string } | { forward: { mottakId: string; attempt: number } } | undefined;
+/**
+ * What to do once the transaction that decided it has committed: confirm, or forward the next attempt; and for
+ * an attempt given up on (expired, or failed), cancel its out-message at the IP, which frees its files there.
+ */
+type FollowUp = { confirm?: string; forward?: { mottakId: string; attempt: number }; discard?: string } | undefined;
 
 /**
  * Applies IP statuses to their forsendelser as src/forsendelse/status-rules.ts decides: this class only carries
@@ -35,6 +40,7 @@ export class StatusApplier {
     private readonly queries: ForsendelseQueries,
     private readonly queues: WorkQueues,
     private readonly metrics: Metrics,
+    private readonly ip: IntegrasjonspunktClient,
   ) {}
 
   /**
@@ -97,10 +103,14 @@ export class StatusApplier {
       followUp = applied.followUp;
       return applied.outcome;
     });
-    if (followUp && 'confirm' in followUp) {
+    if (followUp?.confirm) {
       await this.queues.confirm([followUp.confirm]);
-    } else if (followUp) {
+    }
+    if (followUp?.forward) {
       await this.queues.forward([followUp.forward]);
+    }
+    if (followUp?.discard) {
+      await discardOutMessage(this.ip, this.logger, { ...log, messageId: followUp.discard, why: status.status });
     }
     return outcome ?? 'not-ours';
   }
@@ -148,7 +158,10 @@ export class StatusApplier {
         });
         return {
           outcome: 'new-attempt',
-          followUp: { forward: { mottakId: row.mottakId, attempt: decision.nextAttempt } },
+          followUp: {
+            forward: { mottakId: row.mottakId, attempt: decision.nextAttempt },
+            discard: status.messageId,
+          },
         };
       case 'failed':
         await locked.transition({
@@ -159,7 +172,7 @@ export class StatusApplier {
         });
         this.metrics.failures.inc({ kind: decision.failureKind });
         this.logger.error({ msg: 'forsendelse parked', reason: decision.reason, ...log });
-        return { outcome: 'failed' };
+        return { outcome: 'failed', followUp: { discard: status.messageId } };
       case 'late':
         // The receiver refused it after LEVERT; a confirm cannot be undone. Ops must hear of it.
         await locked.note({
