@@ -39,8 +39,10 @@ export interface IntegrasjonspunktSimulatorOptions {
    */
   statusCommitDelayMs: number;
   /**
-   * Status of an SBD whose top level is not exactly `header` + the business-message key. The brief asks for 400;
-   * the IP's deserializer throws an IllegalArgumentException that Spring does not map, so 500 is likely there.
+   * Status of an SBD whose top level is not exactly `header` + the business-message key (a third key, a missing or
+   * misnamed business key, an unknown type). The IP's `StandardBusinessDocumentDeserializer` (efm-common) throws
+   * an IllegalArgumentException that neither Jackson nor Spring turns into a 400, so the IP answers 500; 400
+   * (`HttpMessageNotReadableException`) is the kinder answer of a fixed IP.
    */
   sbdShapeErrorStatus: 400 | 500;
   /** Conversations kept; past it the oldest finished ones (then the oldest) age out with their statuses. */
@@ -67,7 +69,7 @@ export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions =
   statusQueueIncludes: [],
   statusTimeFilterExclusive: false,
   statusCommitDelayMs: 0,
-  sbdShapeErrorStatus: 400,
+  sbdShapeErrorStatus: 500,
   capacity: 50_000,
   timeZone: 'Europe/Oslo',
   webhookTimeoutMs: 10_000,
