@@ -15,6 +15,18 @@ export interface IntegrasjonspunktSimulatorOptions {
   basicAuth?: { username: string; password: string };
   /** Delay between automatic status steps after SENDT (DPO: → MOTTATT → LEVERT; DPV: → LEVERT). 0 in tests. */
   statusDelayMs: number;
+  /**
+   * Share (0–1) of unscripted messages whose receiver also reads them: LEST follows LEVERT. The real IP reports
+   * LEST for DPO, DPV and DPF alike; 0 keeps the course to the statuses that decide the outcome. Spread evenly
+   * (0.5: every second message, starting with the second), not drawn.
+   */
+  lestRate: number;
+  /**
+   * Share (0–1) of unscripted DPO and DPV messages that get an ANNET before LEVERT (a status the IP cannot map,
+   * e.g. an unknown Altinn correspondence status). DPF never reports one. Spread evenly over all unscripted
+   * messages, as `lestRate`.
+   */
+  annetRate: number;
   /** Delay of the asynchronous send: from an accepted `POST /api/messages/out/{id}` to SENDT. */
   sendDelayMs: number;
   /** Service of every 9-digit organisation that was not configured through the control API. */
@@ -63,6 +75,8 @@ export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions =
   host: '127.0.0.1',
   seed: 1,
   statusDelayMs: 1000,
+  lestRate: 0,
+  annetRate: 0,
   sendDelayMs: 50,
   defaultCapability: 'DPO',
   ttlCheckIntervalMs: 30_000,

@@ -80,6 +80,11 @@ function resolveOptions(options: Partial<IntegrasjonspunktSimulatorOptions>): In
       throw new Error(`${key} must be a number ≥ 0`);
     }
   }
+  for (const key of ['lestRate', 'annetRate'] as const) {
+    if (!Number.isFinite(settings[key]) || settings[key] < 0 || settings[key] > 1) {
+      throw new Error(`${key} must be a number from 0 to 1`);
+    }
+  }
   new Intl.DateTimeFormat('en-US', { timeZone: settings.timeZone });
   return settings;
 }

@@ -11,6 +11,8 @@ import { webhookFaultsSchema } from './webhook-faults';
 
 const settingsSchema = z.strictObject({
   statusDelayMs: z.number().int().min(0).max(86_400_000).optional(),
+  lestRate: z.number().min(0).max(1).optional(),
+  annetRate: z.number().min(0).max(1).optional(),
   sendDelayMs: z.number().int().min(0).max(86_400_000).optional(),
   defaultCapability: z.enum(SIMULATED_SERVICES).optional(),
   orgnr: z
