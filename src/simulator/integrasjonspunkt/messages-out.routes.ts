@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { ARKIVMELDING_FILE } from './arkivmelding.reader';
 import { srParameterText } from './capabilities.routes';
 import { handleUpload } from './file-upload.handler';
+import { createFromMultipart, isMultipartRequest } from './multipart-send.handler';
 import { queryString, readSmallBody, requireJsonContentType, type IpContext } from './ip.context';
 import { IpHttpError, ipErrors, springErrors } from './ip.errors';
 import { compareIpDateTime, formatIpDateTime, instant, parseIsoDateTime } from './ip-time';
@@ -253,28 +254,36 @@ export function registerMessageOutRoutes(router: Router, ctx: IpContext): void {
 
   router.put('/api/messages/out/:messageId', (req, res) => handleUpload(ctx, req, res));
 
-  router.post('/api/messages/out/multipart', () => {
-    throw springErrors.internal(
-      'java.lang.UnsupportedOperationException',
-      'The simulator does not implement the one-step multipart API',
-    );
+  router.post('/api/messages/out/multipart', async (req, res, next) => {
+    if (!isMultipartRequest(req)) {
+      // Its mapping consumes multipart/form-data only: anything else is the send of a message named "multipart".
+      next();
+      return;
+    }
+    const out = await createFromMultipart(ctx, req, (sbd) => createMessage(ctx, sbd));
+    sendMessage(ctx, out.messageId);
+    res.json(out.sbd);
   });
 
   router.post('/api/messages/out/:messageId', (req, res) => {
-    const messageId = req.params.messageId;
-    const out = ctx.store.outMessage(messageId);
-    const conversation = ctx.store.conversationByMessageId(messageId);
-    if (out === undefined || conversation === undefined) {
-      throw ipErrors.messageNotFound(messageId);
-    }
-    try {
-      validateSend(ctx, out, conversation);
-    } catch (error) {
-      conversation.trace.sendRejected += 1;
-      throw error;
-    }
-    // No lock and no "sending" flag, as in the IP: every accepted POST queues another copy.
-    ctx.progression.enqueueSend(conversation);
+    sendMessage(ctx, req.params.messageId);
     res.status(200).end();
   });
+}
+
+/** `NextMoveMessageService.sendMessage`: the checks, then another copy on the internal queue. */
+function sendMessage(ctx: IpContext, messageId: string): void {
+  const out = ctx.store.outMessage(messageId);
+  const conversation = ctx.store.conversationByMessageId(messageId);
+  if (out === undefined || conversation === undefined) {
+    throw ipErrors.messageNotFound(messageId);
+  }
+  try {
+    validateSend(ctx, out, conversation);
+  } catch (error) {
+    conversation.trace.sendRejected += 1;
+    throw error;
+  }
+  // No lock and no "sending" flag, as in the IP: every accepted POST queues another copy.
+  ctx.progression.enqueueSend(conversation);
 }
