@@ -155,7 +155,9 @@ describe('integrasjonspunkt simulator: capabilities, message creation, auth and 
       const unknown = await ip.create(sbd);
       expect(unknown.status).toBe(500);
       expect(unknown.body.exception).toBe('java.lang.IllegalArgumentException');
-      expect(unknown.body.message).toMatch(/^Unknown BusinessMessageType = brev\. Expecting one of status,arkivmelding,/);
+      expect(unknown.body.message).toMatch(
+        /^Unknown BusinessMessageType = brev\. Expecting one of status,arkivmelding,/,
+      );
     });
 
     it('answers shape errors with 400 HttpMessageNotReadableException when sbdShapeErrorStatus is 400', async () => {

@@ -27,6 +27,16 @@ export interface IntegrasjonspunktSimulatorOptions {
    * messages, as `lestRate`.
    */
   annetRate: number;
+  /**
+   * Share (0–1) of arkivmelding conversations for which an OK `arkivmelding_kvittering` lands in the incoming queue
+   * at LEVERT, spread evenly (the IP itself makes one for DPV at LEVERT and for DPF at LEST). 0 = only those posted
+   * through the control API.
+   */
+  autoKvitteringRate: number;
+  /** How long a peek locks an incoming message (the IP's `difi.move.nextmove.lockTimeoutMinutes`, 5). */
+  incomingLockTimeoutMs: number;
+  /** How often expired locks are released (the IP's `NextMoveInMessageUnlocker`, every 5 s). */
+  incomingUnlockIntervalMs: number;
   /** Delay of the asynchronous send: from an accepted `POST /api/messages/out/{id}` to SENDT. */
   sendDelayMs: number;
   /** Service of every 9-digit organisation that was not configured through the control API. */
@@ -77,6 +87,9 @@ export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions =
   statusDelayMs: 1000,
   lestRate: 0,
   annetRate: 0,
+  autoKvitteringRate: 0,
+  incomingLockTimeoutMs: 300_000,
+  incomingUnlockIntervalMs: 5_000,
   sendDelayMs: 50,
   defaultCapability: 'DPO',
   ttlCheckIntervalMs: 30_000,

@@ -17,6 +17,9 @@ import type { IpContext } from './ip.context';
 import { IpHttpError, springErrors, writeSpringError } from './ip.errors';
 import { ipOperation } from './ip-operations';
 import { IpStore } from './ip.store';
+import { autoKvittering } from './incoming-messages';
+import { IncomingQueue } from './incoming-queue';
+import { registerMessageInRoutes } from './messages-in.routes';
 import { registerMessageOutRoutes } from './messages-out.routes';
 import { StatusProgression } from './status-progression';
 import { registerStatusRoutes } from './statuses.routes';
@@ -40,7 +43,10 @@ const ROUTE_METHODS: [RegExp, string[]][] = [
   [/^\/api\/capabilities\/[^/]+$/, ['GET']],
   [/^\/api\/messages\/out$/, ['GET', 'POST']],
   [/^\/api\/messages\/out\/[^/]+$/, ['GET', 'PUT', 'POST', 'DELETE']],
-  [/^\/api\/messages\/in\/peek$/, ['GET']],
+  [/^\/api\/messages\/in$/, ['GET']],
+  [/^\/api\/messages\/in\/peek$/, ['GET', 'DELETE']],
+  [/^\/api\/messages\/in\/pop\/[^/]+$/, ['GET']],
+  [/^\/api\/messages\/in\/[^/]+$/, ['DELETE']],
   [/^\/api\/conversations$/, ['GET']],
   [/^\/api\/conversations\/queue$/, ['GET']],
   [/^\/api\/conversations\/messageId\/[^/]+$/, ['GET', 'DELETE']],
@@ -75,12 +81,19 @@ function resolveOptions(options: Partial<IntegrasjonspunktSimulatorOptions>): In
   if (!Number.isInteger(settings.capacity) || settings.capacity < 1) {
     throw new Error('capacity must be a positive integer');
   }
-  for (const key of ['statusDelayMs', 'sendDelayMs', 'ttlCheckIntervalMs', 'statusCommitDelayMs'] as const) {
+  for (const key of [
+    'statusDelayMs',
+    'sendDelayMs',
+    'ttlCheckIntervalMs',
+    'statusCommitDelayMs',
+    'incomingLockTimeoutMs',
+    'incomingUnlockIntervalMs',
+  ] as const) {
     if (!Number.isFinite(settings[key]) || settings[key] < 0) {
       throw new Error(`${key} must be a number ≥ 0`);
     }
   }
-  for (const key of ['lestRate', 'annetRate'] as const) {
+  for (const key of ['lestRate', 'annetRate', 'autoKvitteringRate'] as const) {
     if (!Number.isFinite(settings[key]) || settings[key] < 0 || settings[key] > 1) {
       throw new Error(`${key} must be a number from 0 to 1`);
     }
@@ -114,6 +127,10 @@ export async function startIntegrasjonspunktSimulator(
   const ttl = new TtlWatcher(store, () => settings.ttlCheckIntervalMs);
   ttl.start();
   const uploadHangs = new UploadHangs();
+  const incoming = new IncomingQueue(() => ({
+    lockTimeoutMs: settings.incomingLockTimeoutMs,
+    unlockIntervalMs: settings.incomingUnlockIntervalMs,
+  }));
   const ctx: IpContext = {
     settings,
     store,
@@ -125,7 +142,9 @@ export async function startIntegrasjonspunktSimulator(
     random,
     timers,
     uploadHangs,
+    incoming,
   };
+  store.onStatusAnnounced(autoKvittering(ctx));
 
   const respondServerError = (req: Request, res: Response): void =>
     writeSpringError(
@@ -154,6 +173,7 @@ export async function startIntegrasjonspunktSimulator(
       pusher.faults.clear();
       pusher.log.clear();
       uploadHangs.clear();
+      incoming.clear();
     },
   });
   const observer = new RequestObserver(ipOperation);
@@ -185,10 +205,7 @@ export async function startIntegrasjonspunktSimulator(
   });
   registerCapabilityRoutes(api, ctx);
   registerMessageOutRoutes(api, ctx);
-  api.get('/api/messages/in/peek', (_req, res) => {
-    // The simulator receives nothing: the peek finds no incoming message.
-    res.status(204).end();
-  });
+  registerMessageInRoutes(api, ctx);
   registerConversationRoutes(api, ctx);
   registerStatusRoutes(api, ctx);
   registerSubscriptionRoutes(api, ctx);
