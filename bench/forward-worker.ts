@@ -29,7 +29,8 @@ import { transfer } from '../src/eformidling/payload-transfer';
 import { buildSbd } from '../src/eformidling/sbd.builder';
 import { messageIdFor } from '../src/forsendelse/forsendelse-ids';
 import { ForsendelseModule } from '../src/forsendelse/forsendelse.module';
-import { ForsendelseRepository } from '../src/forsendelse/forsendelse.repository';
+import { ForsendelseTransitions } from '../src/forsendelse/forsendelse-transitions';
+import { ForsendelseQueries } from '../src/forsendelse/forsendelse-queries';
 import { OutboundHttp } from '../src/http/outbound-http';
 import { MaskinportenTokenProvider } from '../src/maskinporten/maskinporten-token.provider';
 import { MaskinportenClient } from '../src/maskinporten/maskinporten.client';
@@ -86,7 +87,8 @@ let config: AppConfig;
 let http: OutboundHttp;
 let moduleRef: TestingModule | undefined;
 let forward: ForwardService;
-let repo: ForsendelseRepository;
+let transitions: ForsendelseTransitions;
+let queries: ForsendelseQueries;
 let ip: IntegrasjonspunktClient;
 let brreg: BrregClient;
 let token = '';
@@ -112,10 +114,12 @@ serve(async (message) => {
         .setLogger(benchLogger)
         .compile();
       await moduleRef.init();
-      repo = moduleRef.get(ForsendelseRepository);
+      transitions = moduleRef.get(ForsendelseTransitions);
+      queries = moduleRef.get(ForsendelseQueries);
       forward = new ForwardService(
         config,
-        repo,
+        transitions,
+        queries,
         brreg,
         ip,
         new CapabilitiesCache(ip, clock),
@@ -123,7 +127,7 @@ serve(async (message) => {
         moduleRef.get(WorkQueues),
         new Metrics(),
       );
-      await repo.insertDiscovered([{ mottakId: setup.mottakId, oppdatert: setup.oppdatert, tjeneste: null }]);
+      await transitions.insertDiscovered([{ mottakId: setup.mottakId, oppdatert: setup.oppdatert, tjeneste: null }]);
     } else if (setup.mode !== 'brreg-only') {
       await ip.createMessage(
         buildSbd({
@@ -166,7 +170,7 @@ async function run(): Promise<Omit<DoneMessage, 'type' | 'ms' | 'cpuMs'>> {
   const filename = zipFilenameFor(mottakId);
   if (mode === 'bridge' || mode === 'documents') {
     const outcome = await forward.forward({ mottakId, attempt: 1 });
-    const row = await repo.findById(mottakId);
+    const row = await queries.findById(mottakId);
     return {
       messageId: messageIdFor(mottakId, 1),
       filename,

@@ -30,7 +30,8 @@ import { ConfigModule } from '../src/config/config.module';
 import { IntegrasjonspunktClient } from '../src/eformidling/integrasjonspunkt.client';
 import { conversationIdFor, messageIdFor } from '../src/forsendelse/forsendelse-ids';
 import { ForsendelseModule } from '../src/forsendelse/forsendelse.module';
-import { ForsendelseRepository } from '../src/forsendelse/forsendelse.repository';
+import { ForsendelseTransitions } from '../src/forsendelse/forsendelse-transitions';
+import { ForsendelseQueries } from '../src/forsendelse/forsendelse-queries';
 import { OutboundHttp } from '../src/http/outbound-http';
 import { MaskinportenTokenProvider } from '../src/maskinporten/maskinporten-token.provider';
 import { MaskinportenClient } from '../src/maskinporten/maskinporten.client';
@@ -238,7 +239,8 @@ async function prepare(
   console.log(`  ${rows} rows: bulk insert and VACUUM (ANALYZE) in ${bulkSeconds.toFixed(1)} s`);
 
   const dataSource = moduleRef.get<DataSource>(getDataSourceToken());
-  const repo = moduleRef.get(ForsendelseRepository);
+  const transitions = moduleRef.get(ForsendelseTransitions);
+  const queries = moduleRef.get(ForsendelseQueries);
   const queues = moduleRef.get(WorkQueues);
   const clock = new SystemClock();
   const http = OutboundHttp.fromConfig(config);
@@ -249,14 +251,14 @@ async function prepare(
   );
   const ip = new IntegrasjonspunktClient(http, config.efm.baseUrl);
   const metrics = new Metrics();
-  const applier = new StatusApplier(config, repo, queues, metrics);
+  const applier = new StatusApplier(config, transitions, queries, queues, metrics);
   const cursor = new StatusCursorRepository(dataSource);
   const tracker = (strategy: AppConfig['efm']['statusStrategy']) =>
     new StatusTracker(
       { ...config, efm: { ...config.efm, statusStrategy: strategy } },
       ip,
       applier,
-      repo,
+      queries,
       cursor,
       clock,
     );
@@ -265,12 +267,12 @@ async function prepare(
   const poll = new PollService(
     config,
     new BrregClient(http, config.brreg.baseUrl, tokens),
-    repo,
+    transitions,
     queues,
     new PollHealth(),
     clock,
   );
-  const reconcile = new ReconcileService(config, repo, queues, clock, new WebhookSubscriptionService(config, ip));
+  const reconcile = new ReconcileService(config, queries, queues, clock, new WebhookSubscriptionService(config, ip));
 
   const fixture: Fixture = {
     rows,
@@ -278,7 +280,7 @@ async function prepare(
     prefix,
     moduleRef,
     dataSource,
-    retention: new RetentionService(config, repo, metrics, clock),
+    retention: new RetentionService(config, transitions, metrics, clock),
     captured: undefined,
     bulkSeconds,
     ticks: {

@@ -12,7 +12,8 @@ import { IntegrasjonspunktClient } from '../src/eformidling/integrasjonspunkt.cl
 import { buildSbd } from '../src/eformidling/sbd.builder';
 import { messageIdFor } from '../src/forsendelse/forsendelse-ids';
 import { ForsendelseModule } from '../src/forsendelse/forsendelse.module';
-import { ForsendelseRepository } from '../src/forsendelse/forsendelse.repository';
+import { ForsendelseTransitions } from '../src/forsendelse/forsendelse-transitions';
+import { ForsendelseQueries } from '../src/forsendelse/forsendelse-queries';
 import { Metrics } from '../src/ops/metrics';
 import { QueuesModule } from '../src/queues/queues.module';
 import { WorkQueues } from '../src/queues/work-queues';
@@ -42,7 +43,8 @@ describe('a resumed forward', () => {
   let configEnv: Record<string, string>;
   let config: AppConfig;
   let http: OutboundHttp;
-  let repo: ForsendelseRepository;
+  let transitions: ForsendelseTransitions;
+  let queries: ForsendelseQueries;
   let ip: IntegrasjonspunktClient;
   let forward: ForwardService;
   let queues: WorkQueues;
@@ -70,7 +72,8 @@ describe('a resumed forward', () => {
       imports: [ConfigModule.forRoot(config), ForsendelseModule, QueuesModule],
     }).compile();
     await moduleRef.init();
-    repo = moduleRef.get(ForsendelseRepository);
+    transitions = moduleRef.get(ForsendelseTransitions);
+    queries = moduleRef.get(ForsendelseQueries);
     queues = moduleRef.get(WorkQueues);
     http = OutboundHttp.fromConfig(config);
     const tokens = new MaskinportenTokenProvider(
@@ -81,7 +84,8 @@ describe('a resumed forward', () => {
     brreg = new BrregClient(http, config.brreg.baseUrl, tokens);
     forward = new ForwardService(
       config,
-      repo,
+      transitions,
+      queries,
       brreg,
       ip,
       new CapabilitiesCache(ip, clock),
@@ -104,8 +108,8 @@ describe('a resumed forward', () => {
     const [seeded] = await control<{ mottakId: string; oppdatert: string }[]>(sims.brreg.url, '/forsendelser', {
       body: { orgnr, count: 1 },
     });
-    await repo.insertDiscovered([{ mottakId: seeded.mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
-    await repo.startAttempt(seeded.mottakId, 'DISCOVERED', 1);
+    await transitions.insertDiscovered([{ mottakId: seeded.mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
+    await transitions.startAttempt(seeded.mottakId, 'DISCOVERED', 1);
     return { mottakId: seeded.mottakId, messageId: messageIdFor(seeded.mottakId, 1) };
   }
 
@@ -152,7 +156,7 @@ describe('a resumed forward', () => {
     const message = await ipMessage(messageId);
     expect(message.files.map((f) => f.filename)).toEqual([ARKIVMELDING_FILENAME, zipFilenameFor(mottakId)]);
     expect(message.sendAccepted).toBe(1);
-    expect((await repo.findById(mottakId))?.state).toBe('SENT');
+    expect((await queries.findById(mottakId))?.state).toBe('SENT');
   });
 
   it('from DISCOVERED, with the message at the IP all the same (an old backup restored): resumes on the retry, sends once', async () => {
@@ -164,7 +168,7 @@ describe('a resumed forward', () => {
     });
     const { mottakId } = seeded;
     const messageId = messageIdFor(mottakId, 1);
-    await repo.insertDiscovered([{ mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
+    await transitions.insertDiscovered([{ mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
     await createdAtIp(mottakId, true);
     await expect(forward.forward({ mottakId, attempt: 1 })).rejects.toThrow(/created concurrently/);
     expect((await ipMessage(messageId)).sendAccepted).toBe(0);
@@ -186,17 +190,17 @@ describe('a resumed forward', () => {
   it('with the send requested before the crash: never sends again, moves to SENT for tracking to decide', async () => {
     const { mottakId, messageId } = await aForwardingRow();
     await createdAtIp(mottakId, true);
-    await repo.markSendRequested(mottakId, 1);
+    await transitions.markSendRequested(mottakId, 1);
     expect(await forward.forward({ mottakId, attempt: 1 })).toBe('already-sent');
     expect((await ipMessage(messageId)).sendAccepted).toBe(0);
-    expect((await repo.findById(mottakId))?.state).toBe('SENT');
+    expect((await queries.findById(mottakId))?.state).toBe('SENT');
   });
 
   it('when the IP already recorded SENDT: moves to SENT without sending again', async () => {
     const { mottakId, messageId } = await aForwardingRow();
     expect(await forward.forward({ mottakId, attempt: 1 })).toBe('sent');
     // The crash came after the IP accepted the send but before our row said SENT.
-    await moduleRef.get(ForsendelseRepository).transition({ mottakId, from: 'SENT', to: 'FORWARDING' });
+    await transitions.transition({ mottakId, from: 'SENT', to: 'FORWARDING' });
     await new Promise((r) => setTimeout(r, 200));
     expect(await forward.forward({ mottakId, attempt: 1 })).toBe('already-sent');
     expect((await ipMessage(messageId)).sendAccepted).toBe(1);
@@ -213,7 +217,7 @@ describe('a resumed forward', () => {
     const error: unknown = await forward.forward({ mottakId, attempt: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(UnrecoverableError);
-    expect((await repo.findById(mottakId))?.state).toBe('FORWARDING');
+    expect((await queries.findById(mottakId))?.state).toBe('FORWARDING');
     expect(await forward.forward({ mottakId, attempt: 1 })).toBe('sent');
   });
 
@@ -224,11 +228,12 @@ describe('a resumed forward', () => {
       const [big] = await control<{ mottakId: string }[]>(sims.brreg.url, '/forsendelser', {
         body: { orgnr, count: 1, sizeBytes: 300_000_000 },
       });
-      await repo.insertDiscovered([{ mottakId: big.mottakId, oppdatert: null, tjeneste: null }]);
+      await transitions.insertDiscovered([{ mottakId: big.mottakId, oppdatert: null, tjeneste: null }]);
       // A fresh capability cache: the shared one remembers the receiver as DPO for five minutes.
       const forwardToDpv = new ForwardService(
         config,
-        repo,
+        transitions,
+        queries,
         brreg,
         ip,
         new CapabilitiesCache(ip, clock),
@@ -239,7 +244,7 @@ describe('a resumed forward', () => {
       await expect(forwardToDpv.forward({ mottakId: big.mottakId, attempt: 1 })).rejects.toBeInstanceOf(
         UnrecoverableError,
       );
-      const row = await repo.findById(big.mottakId);
+      const row = await queries.findById(big.mottakId);
       expect(row?.state).toBe('FAILED');
       expect(row?.failureReason).toContain('over the integrasjonspunkt');
       expect(row?.failureReason).toContain('DPV');
@@ -253,11 +258,12 @@ describe('a resumed forward', () => {
     const [zip] = await control<{ mottakId: string }[]>(sims.brreg.url, '/forsendelser', {
       body: { orgnr, count: 1, sizeBytes: 20_000 },
     });
-    await repo.insertDiscovered([{ mottakId: zip.mottakId, oppdatert: null, tjeneste: null }]);
+    await transitions.insertDiscovered([{ mottakId: zip.mottakId, oppdatert: null, tjeneste: null }]);
     const limited = loadConfig({ ...configEnv, EFM_MAX_UPLOAD_BYTES: '10000' });
     const forwardLimited = new ForwardService(
       limited,
-      repo,
+      transitions,
+      queries,
       brreg,
       ip,
       new CapabilitiesCache(ip, clock),
@@ -268,7 +274,7 @@ describe('a resumed forward', () => {
     await expect(forwardLimited.forward({ mottakId: zip.mottakId, attempt: 1 })).rejects.toBeInstanceOf(
       UnrecoverableError,
     );
-    const row = await repo.findById(zip.mottakId);
+    const row = await queries.findById(zip.mottakId);
     expect(row?.state).toBe('FAILED');
     expect(row?.failureReason).toContain('DPO');
     expect(row?.failureReason).toContain('10000');

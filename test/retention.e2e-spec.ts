@@ -10,7 +10,7 @@ import type { AppConfig } from '../src/config/app-config';
 import { ConfigModule } from '../src/config/config.module';
 import type { ForsendelseState } from '../src/forsendelse/forsendelse-state';
 import { ForsendelseModule } from '../src/forsendelse/forsendelse.module';
-import { ForsendelseRepository } from '../src/forsendelse/forsendelse.repository';
+import { ForsendelseTransitions } from '../src/forsendelse/forsendelse-transitions';
 import { Metrics } from '../src/ops/metrics';
 import { MetricsModule } from '../src/ops/metrics.module';
 import { jobIds, QueueName } from '../src/queues/queue-names';
@@ -115,7 +115,7 @@ describe('retention (real Postgres)', () => {
   let db: TestDatabase;
   let moduleRef: TestingModule;
   let dataSource: DataSource;
-  let repo: ForsendelseRepository;
+  let transitions: ForsendelseTransitions;
   let config: AppConfig;
 
   beforeAll(async () => {
@@ -126,7 +126,7 @@ describe('retention (real Postgres)', () => {
     }).compile();
     await moduleRef.init();
     dataSource = moduleRef.get(getDataSourceToken());
-    repo = moduleRef.get(ForsendelseRepository);
+    transitions = moduleRef.get(ForsendelseTransitions);
     await recordDeleteStatements(dataSource);
   });
 
@@ -140,7 +140,7 @@ describe('retention (real Postgres)', () => {
   });
 
   const service = (overrides: Record<string, string>, metrics = new Metrics()) =>
-    new RetentionService(aConfig({ DATABASE_URL: db.url, ...overrides }), repo, metrics, new SystemClock());
+    new RetentionService(aConfig({ DATABASE_URL: db.url, ...overrides }), transitions, metrics, new SystemClock());
 
   it('deletes CONFIRMED rows past the cut-off with their attempts and events, a bounded batch per statement', async () => {
     const old = await seed(

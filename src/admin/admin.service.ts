@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ForsendelseEventEntity } from '../forsendelse/forsendelse-event.entity';
 import { FORSENDELSE_STATES, type ForsendelseState } from '../forsendelse/forsendelse-state';
 import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
-import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { ForsendelseTransitions } from '../forsendelse/forsendelse-transitions';
+import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { WorkQueues } from '../queues/work-queues';
 
 export class AdminRequestError extends Error {}
@@ -36,7 +37,8 @@ export class AdminService {
   private readonly logger = new Logger('Admin');
 
   constructor(
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly transitions: ForsendelseTransitions,
+    private readonly queries: ForsendelseQueries,
     private readonly queues: WorkQueues,
   ) {}
 
@@ -45,28 +47,28 @@ export class AdminService {
       throw new AdminRequestError(`state must be one of ${FORSENDELSE_STATES.join(', ')}`);
     }
     checkPaging(page, size);
-    const [items, total] = await this.forsendelser.page(state as ForsendelseState | undefined, page * size, size);
+    const [items, total] = await this.queries.page(state as ForsendelseState | undefined, page * size, size);
     return { items, page, size, total };
   }
 
   /** Forsendelser with a FEIL after delivery (confirmed or about to be): recorded, never undone, listed here. */
   async listLate(page = 0, size = 50): Promise<ForsendelsePage> {
     checkPaging(page, size);
-    const [items, total] = await this.forsendelser.pageWithLateStatus(page * size, size);
+    const [items, total] = await this.queries.pageWithLateStatus(page * size, size);
     return { items, page, size, total };
   }
 
   async show(mottakId: string): Promise<{ forsendelse: ForsendelseEntity; events: ForsendelseEventEntity[] } | null> {
-    const forsendelse = await this.forsendelser.findById(mottakId);
+    const forsendelse = await this.queries.findById(mottakId);
     if (!forsendelse) {
       return null;
     }
-    return { forsendelse, events: await this.forsendelser.events(mottakId) };
+    return { forsendelse, events: await this.queries.events(mottakId) };
   }
 
   /** FAILED → FORWARDING as the next attempt (a new messageId), then its forward job. */
   async replay(mottakId: string): Promise<ReplayOutcome> {
-    const row = await this.forsendelser.findById(mottakId);
+    const row = await this.queries.findById(mottakId);
     if (!row) {
       return 'not-found';
     }
@@ -74,7 +76,7 @@ export class AdminService {
       return 'not-failed';
     }
     const next = row.attempt + 1;
-    if (!(await this.forsendelser.startAttempt(mottakId, 'FAILED', next, { reason: 'operator replay' }))) {
+    if (!(await this.transitions.startAttempt(mottakId, 'FAILED', next, { reason: 'operator replay' }))) {
       return 'not-failed';
     }
     await this.queues.retryForward([{ mottakId, attempt: next }]);
@@ -84,7 +86,7 @@ export class AdminService {
 
   /** Replays every FAILED one whose reason contains `reasonContains` (all of them without it). */
   async replayFailed(reasonContains?: string): Promise<{ replayed: string[] }> {
-    const failed = await this.forsendelser.findFailed(reasonContains, MAX_REPLAY);
+    const failed = await this.queries.findFailed(reasonContains, MAX_REPLAY);
     const replayed: string[] = [];
     for (const row of failed) {
       if ((await this.replay(row.mottakId)) === 'replayed') {
@@ -96,7 +98,7 @@ export class AdminService {
 
   /** Enqueues now what the row waits for: its forward, its confirm, or a re-read of its statuses. */
   async recheck(mottakId: string): Promise<RecheckOutcome> {
-    const row = await this.forsendelser.findById(mottakId);
+    const row = await this.queries.findById(mottakId);
     if (!row) {
       return 'not-found';
     }

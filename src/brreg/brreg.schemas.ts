@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { canonicalMottakId } from '../forsendelse/forsendelse-ids';
 
 /**
  * One entry of GET /available. Older revisions add version, orgnr and dokumentId: accepted, never required;
  * unknown fields are ignored (docs/peers/brreg-mottak.md).
  */
 export const availableItemSchema = z.object({
-  mottakId: z.uuid({ error: 'mottakId is not a UUID' }),
+  // Canonical where it enters: every id the bridge derives from it hashes this string (forsendelse-ids.ts).
+  mottakId: z.uuid({ error: 'mottakId is not a UUID' }).transform(canonicalMottakId),
   status: z.string(),
   // Local Norwegian time without zone, fraction optional.
   oppdatert: z

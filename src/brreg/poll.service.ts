@@ -3,7 +3,7 @@ import { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { BoundedSet } from './bounded-set';
-import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { ForsendelseTransitions } from '../forsendelse/forsendelse-transitions';
 import { WorkQueues } from '../queues/work-queues';
 import { BrregClient } from './brreg.client';
 import { PollHealth } from './poll-health';
@@ -28,7 +28,7 @@ export class PollService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly brreg: BrregClient,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly transitions: ForsendelseTransitions,
     private readonly queues: WorkQueues,
     private readonly health: PollHealth,
     private readonly clock: Clock,
@@ -61,7 +61,7 @@ export class PollService {
         }),
       );
     }
-    const inserted = await this.forsendelser.insertDiscovered(
+    const inserted = await this.transitions.insertDiscovered(
       ready.map((item) => ({
         mottakId: item.mottakId,
         oppdatert: item.oppdatert ?? null,

@@ -56,9 +56,13 @@ export interface AppConfig {
     process: string;
     avtaltIdentifier: string;
     ttlHours: number;
+    /** After a send answered 5xx: how long to wait for SENDT before cancelling, and again after the cancel. */
+    sendGraceMs: number;
     /** Replaces the per-service upload limits (service-limits.ts) for an IP configured with other ones. */
     maxUploadBytes?: number;
     statusStrategy: StatusStrategy;
+    /** per-message: how long after its confirm a forsendelse's messages are still read (a late FEIL). */
+    watchAfterConfirmHours: number;
     statusPollIntervalMs: number;
     webhook?: { baseUrl: string; secret: string };
   };

@@ -136,6 +136,9 @@ export const envSchema = z.object({
   EFM_TTL_HOURS: positiveInt(1, 24 * 365)
     .default(24)
     .describe('delivery deadline set on each message'),
+  EFM_SEND_GRACE_MS: positiveInt(1000, 86_400_000)
+    .default(600_000)
+    .describe('after a send answered 5xx: wait this long for SENDT, cancel, wait again, then a new attempt'),
   EFM_MAX_UPLOAD_BYTES: optionalPositiveInt(1, Number.MAX_SAFE_INTEGER).describe(
     'upload limit in bytes for every service, for an IP whose own limits were raised ' +
       '(default: per service, DPO and DPF 1 GiB, DPV 250 MiB)',
@@ -169,6 +172,13 @@ export const envSchema = z.object({
     .default('warn')
     .describe('a DataRef sjekksum (MD5) that does not match: warn (event, metric) or enforce (park)'),
   EFM_STATUS_STRATEGY: z.enum(['feed', 'per-message', 'queue']).default('feed').describe('how statuses are followed'),
+  EFM_WATCH_AFTER_CONFIRM_HOURS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 365)
+    .default(72)
+    .describe('per-message: hours a confirmed row is still read (late FEIL)'),
   EFM_STATUS_POLL_INTERVAL_MS: positiveInt(100, 86_400_000).default(10_000).describe('how often statuses are read'),
   EFM_WEBHOOK_BASE_URL: optionalUrl(['http', 'https']).describe('our reachable base URL; keeps a status subscription'),
   EFM_WEBHOOK_SECRET: optionalString.describe('required with EFM_WEBHOOK_BASE_URL; part of the webhook path; secret'),

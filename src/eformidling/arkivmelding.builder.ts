@@ -1,6 +1,7 @@
 import { systemIdFor } from '../forsendelse/forsendelse-ids';
 import type { Journalpost } from '../melding/journalpost.mapper';
 import { osloDate, osloDateTime } from './oslo-time';
+import { canonicalMottakId } from '../forsendelse/forsendelse-ids';
 
 export const ARKIVMELDING_FILENAME = 'arkivmelding.xml';
 const NAMESPACE = 'http://www.arkivverket.no/standarder/noark5/arkivmelding';
@@ -28,7 +29,7 @@ export interface ArkivmeldingInput {
 
 /** The file name the zip is uploaded under: stable per forsendelse, so every attempt names the same file. */
 export function zipFilenameFor(mottakId: string): string {
-  return `forsendelse-${mottakId}.zip`;
+  return `forsendelse-${canonicalMottakId(mottakId)}.zip`;
 }
 
 /** The title a receiving archive shows; public (offentligTittel), so it carries no personal data. */

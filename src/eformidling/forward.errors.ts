@@ -27,6 +27,24 @@ export class PayloadChangedError extends Error {
   }
 }
 
+/**
+ * The send was requested and the IP shows no SENDT yet (the send answered 5xx, or its answer was lost): the
+ * forward tries again after `waitMs`, through the queue's backoff, which honours retryAfterSeconds.
+ */
+export class SendUnsettledError extends Error {
+  readonly context: { retryAfterSeconds: number };
+
+  constructor(
+    readonly messageId: string,
+    waitMs: number,
+    why: string,
+  ) {
+    super(`send of ${messageId} not settled: ${why}; looking again in ${Math.ceil(waitMs / 1000)} s`);
+    this.name = 'SendUnsettledError';
+    this.context = { retryAfterSeconds: Math.ceil(waitMs / 1000) };
+  }
+}
+
 /** Brreg's download ended before its Content-Length: retried. */
 export class TruncatedDownloadError extends Error {
   constructor(

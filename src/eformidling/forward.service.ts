@@ -7,7 +7,8 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { messageIdFor } from '../forsendelse/forsendelse-ids';
 import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
-import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { ForsendelseTransitions } from '../forsendelse/forsendelse-transitions';
+import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { Metrics } from '../ops/metrics';
 import type { ForwardJobData } from '../queues/job-catalogue';
 import { WorkQueues } from '../queues/work-queues';
@@ -19,7 +20,7 @@ import type { Journalpost } from '../melding/journalpost.mapper';
 import { mergeTitles, type TitleTable } from '../melding/titles';
 import { EntryIntegrityError } from '../melding/local-entries.reader';
 import { transferDocuments, type DocumentsResult } from './documents-transfer';
-import { PayloadChangedError, SjekksumMismatchError, UploadTooLargeError } from './forward.errors';
+import { PayloadChangedError, SendUnsettledError, SjekksumMismatchError, UploadTooLargeError } from './forward.errors';
 import { transfer, type Measured } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
 import { uploadLimitFor } from './service-limits';
@@ -27,7 +28,7 @@ import { uploadLimitFor } from './service-limits';
 /** Statuses that prove the IP sent (or finished with) the message: a forward seeing one is done. */
 const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
 
-export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding';
+export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding' | 'cancelled';
 
 /**
  * DISCOVERED/FORWARDING → SENT for one attempt: capabilities → create → upload arkivmelding.xml → stream the
@@ -41,7 +42,8 @@ export class ForwardService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly transitions: ForsendelseTransitions,
+    private readonly queries: ForsendelseQueries,
     private readonly brreg: BrregClient,
     private readonly ip: IntegrasjonspunktClient,
     private readonly capabilities: CapabilitiesCache,
@@ -72,15 +74,16 @@ export class ForwardService {
     if (conversation) {
       const statuses = conversation.messageStatuses.map((s) => s.status);
       if (statuses.some((s) => SENT_OR_LATER.has(s))) {
-        return this.markSent(row, 'the IP already sent it', { statuses });
+        const reason = row.sendCancelledAt ? 'the cancelled copy was sent after all' : 'the IP already sent it';
+        return this.markSent(row, reason, { statuses });
+      }
+      if (row.sendRequestedAt) {
+        return this.settleUnsent(row, row.sendRequestedAt, messageId, statuses);
       }
       if (!(await this.ip.hasOutMessage(messageId))) {
         // Created, never SENDT, and no longer held: the IP has it in flight or lost it. Tracking will see
         // SENDT, FEIL or LEVETID_UTLOPT; sending again could deliver twice.
         return this.markSent(row, 'conversation without out-message', { statuses });
-      }
-      if (row.sendRequestedAt) {
-        return this.markSent(row, 'send was requested before; never repeated', { statuses });
       }
     }
 
@@ -113,7 +116,7 @@ export class ForwardService {
 
   /** After the last retry: FORWARDING → FAILED with the reason, unless the row moved on meanwhile. */
   async giveUp(job: ForwardJobData, reason: string): Promise<void> {
-    const won = await this.forsendelser.transition({
+    const won = await this.transitions.transition({
       mottakId: job.mottakId,
       from: 'FORWARDING',
       to: 'FAILED',
@@ -133,11 +136,11 @@ export class ForwardService {
    * statement that returns the row, and the row is read only when the move does not apply.
    */
   private async claim(job: ForwardJobData): Promise<{ row: ForsendelseEntity; fresh: boolean } | undefined> {
-    const claimed = await this.forsendelser.claimDiscovered(job.mottakId, job.attempt);
+    const claimed = await this.transitions.claimDiscovered(job.mottakId, job.attempt);
     if (claimed) {
       return { row: claimed, fresh: true };
     }
-    const row = await this.forsendelser.findById(job.mottakId);
+    const row = await this.queries.findById(job.mottakId);
     if (row?.state !== 'FORWARDING' || row.attempt !== job.attempt) {
       return undefined;
     }
@@ -299,7 +302,7 @@ export class ForwardService {
     }
     for (const surprise of result.surprises) {
       this.metrics.contentSurprises.inc({ kind: surprise.kind });
-      await this.forsendelser.appendEvent(row.mottakId, {
+      await this.transitions.appendEvent(row.mottakId, {
         kind: 'note',
         attempt: row.attempt,
         messageId,
@@ -308,7 +311,7 @@ export class ForwardService {
     }
     if (result.sjekksumMismatches.length > 0) {
       this.metrics.sjekksumMismatches.inc(result.sjekksumMismatches.length);
-      await this.forsendelser.appendEvent(row.mottakId, {
+      await this.transitions.appendEvent(row.mottakId, {
         kind: 'note',
         attempt: row.attempt,
         messageId,
@@ -376,7 +379,7 @@ export class ForwardService {
 
   private async send(row: ForsendelseEntity, messageId: string, payload?: Measured): Promise<ForwardOutcome> {
     // Committed before the POST: if we die after it, the resumed forward will not send again.
-    if (!(await this.forsendelser.markSendRequested(row.mottakId, row.attempt, payload))) {
+    if (!(await this.transitions.markSendRequested(row.mottakId, row.attempt, payload))) {
       return this.markSent(row, 'send was requested by another try; never repeated', {});
     }
     try {
@@ -392,7 +395,7 @@ export class ForwardService {
       // The answer may be lost while the send went through: the retry finds out from the conversation.
       throw error;
     }
-    await this.forsendelser.transition({
+    await this.transitions.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'SENT',
@@ -403,12 +406,81 @@ export class ForwardService {
     return 'sent';
   }
 
+  /**
+   * The send was requested and the IP shows no SENDT: the send answered 5xx, or its answer was lost. The IP queues a
+   * copy only when a send passes its checks, and takes the out-message away only once a copy was sent; so while the
+   * out-message is there, no copy has left yet. The rule (docs/architecture.md, "The forward", step 4):
+   * 1. wait EFM_SEND_GRACE_MS from the send request for SENDT;
+   * 2. record the cancel, then DELETE the out-message: a copy still on the IP's queue then fails for want of its files;
+   * 3. wait EFM_SEND_GRACE_MS again: a copy that was already being transmitted still records SENDT, and then this
+   *    attempt is simply sent (no second copy);
+   * 4. still no SENDT: the next attempt, under a new messageId (or parked when the attempts are spent).
+   * Each wait is a retry of this job after the time left (SendUnsettledError).
+   */
+  private async settleUnsent(
+    row: ForsendelseEntity,
+    sendRequestedAt: Date,
+    messageId: string,
+    statuses: string[],
+  ): Promise<ForwardOutcome> {
+    const graceMs = this.config.efm.sendGraceMs;
+    const log = { mottakId: row.mottakId, messageId, attempt: row.attempt };
+    const present = await this.ip.hasOutMessage(messageId);
+    if (!row.sendCancelledAt) {
+      if (!present) {
+        // The IP took it off its out-messages, so a copy is in flight or lost: sending again could deliver twice.
+        // Tracking sees SENDT, FEIL or LEVETID_UTLOPT.
+        return this.markSent(row, 'send was requested before; no out-message left; never repeated', { statuses });
+      }
+      const waited = this.clock.now() - sendRequestedAt.getTime();
+      if (waited < graceMs) {
+        throw new SendUnsettledError(messageId, graceMs - waited, 'no SENDT yet');
+      }
+      if (!(await this.transitions.markCancelRequested(row.mottakId, row.attempt))) {
+        throw new Error(`message ${messageId}: the row changed while cancelling; resuming on retry`);
+      }
+      this.logger.warn({ msg: 'no SENDT after the send answered an error; cancelling at the IP', graceMs, ...log });
+      await this.ip.deleteOutMessage(messageId);
+      throw new SendUnsettledError(messageId, graceMs, 'cancelled; waiting for a copy in transmission to show');
+    }
+    if (present) {
+      // Recorded, but the DELETE never reached the IP (a crash in between): again, it is idempotent.
+      await this.ip.deleteOutMessage(messageId);
+      throw new SendUnsettledError(messageId, graceMs, 'cancelled again');
+    }
+    const waited = this.clock.now() - row.sendCancelledAt.getTime();
+    if (waited < graceMs) {
+      throw new SendUnsettledError(
+        messageId,
+        graceMs - waited,
+        'cancelled; waiting for a copy in transmission to show',
+      );
+    }
+    const max = this.config.forward.maxSendAttempts;
+    if (row.attempt >= max) {
+      return this.park(
+        row,
+        `send of attempt ${row.attempt} of ${max} failed and was cancelled at the IP`,
+        'send-cancelled',
+      );
+    }
+    const next = row.attempt + 1;
+    if (
+      await this.transitions.startAttempt(row.mottakId, 'FORWARDING', next, { reason: 'send cancelled', messageId })
+    ) {
+      this.metrics.sendCancels.inc();
+      this.logger.warn({ msg: 'send cancelled at the IP; sending a new attempt', nextAttempt: next, ...log });
+      await this.queues.forward([{ mottakId: row.mottakId, attempt: next }]);
+    }
+    return 'cancelled';
+  }
+
   private async markSent(
     row: ForsendelseEntity,
     reason: string,
     detail: Record<string, unknown>,
   ): Promise<ForwardOutcome> {
-    await this.forsendelser.transition({
+    await this.transitions.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'SENT',
@@ -427,7 +499,7 @@ export class ForwardService {
 
   /** Records the reason on the row and stops retries: an operator replays once the cause is fixed. */
   private async park(row: ForsendelseEntity, reason: string, kind: string): Promise<never> {
-    await this.forsendelser.transition({
+    await this.transitions.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'FAILED',

@@ -129,6 +129,18 @@ export class IntegrasjonspunktClient {
     });
   }
 
+  /**
+   * Cancels an out-message: the IP removes it and its files but not the conversation, and answers 200 for an
+   * unknown id too; a copy of it still waiting on the IP's send queue then fails for want of its files
+   * (docs/peers/integrasjonspunkt.md, "What a send and a cancel do inside the IP").
+   */
+  async deleteOutMessage(messageId: string): Promise<void> {
+    return this.observed('cancel', async () => {
+      const response = await this.call('cancel', 'DELETE', `/api/messages/out/${messageId}`, { messageId });
+      await this.expectOk('cancel', response, messageId);
+    });
+  }
+
   /** True if the IP still holds the unsent out-message. */
   async hasOutMessage(messageId: string): Promise<boolean> {
     return this.observed('get-message', async () => {

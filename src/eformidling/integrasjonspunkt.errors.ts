@@ -8,6 +8,7 @@ export type IpOperation =
   | 'create'
   | 'upload'
   | 'send'
+  | 'cancel'
   | 'get-message'
   | 'conversation'
   | 'statuses'

@@ -28,6 +28,7 @@ describe('the forsendelse state machine', () => {
     ['SENT', 'FORWARDING'],
     ['SENT', 'DELIVERED'],
     ['FAILED', 'FORWARDING'],
+    ['FORWARDING', 'FORWARDING'],
   ])('allows %s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
   });

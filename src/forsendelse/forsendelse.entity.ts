@@ -43,6 +43,10 @@ export class ForsendelseEntity {
   @Column({ name: 'send_requested_at', type: 'timestamptz', nullable: true })
   sendRequestedAt: Date | null;
 
+  /** Set and committed before the attempt's out-message is DELETEd at the IP (a send answered 5xx, no SENDT). */
+  @Column({ name: 'send_cancelled_at', type: 'timestamptz', nullable: true })
+  sendCancelledAt: Date | null;
+
   @Column({ name: 'delivered_message_id', type: 'uuid', nullable: true })
   deliveredMessageId: string | null;
 

@@ -5,7 +5,8 @@ import { APP_CONFIG } from '../config/config.module';
 import { databaseCause, StartupError } from '../ops/startup-failure';
 import { databaseOptions } from './database.options';
 import { initializeWithMigrations } from './exclusive-migrations';
-import { ForsendelseRepository } from './forsendelse.repository';
+import { ForsendelseQueries } from './forsendelse-queries';
+import { ForsendelseTransitions } from './forsendelse-transitions';
 
 @Module({
   imports: [
@@ -27,7 +28,7 @@ import { ForsendelseRepository } from './forsendelse.repository';
       },
     }),
   ],
-  providers: [ForsendelseRepository],
-  exports: [ForsendelseRepository],
+  providers: [ForsendelseTransitions, ForsendelseQueries],
+  exports: [ForsendelseTransitions, ForsendelseQueries],
 })
 export class ForsendelseModule {}

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { FORSENDELSE_STATES, type ForsendelseState } from '../forsendelse/forsendelse-state';
-import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { PEER_OUTCOMES } from '../http/peer-outcome';
 import { QueueName } from '../queues/queue-names';
 import { Metrics } from './metrics';
@@ -34,7 +34,7 @@ export class MetricsCollector implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly metrics: Metrics,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly queries: ForsendelseQueries,
     private readonly health: SharedHealth,
     @InjectQueue(QueueName.BrregPoll) poll: Queue,
     @InjectQueue(QueueName.Forward) forward: Queue,
@@ -81,7 +81,7 @@ export class MetricsCollector implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async readDatabase(): Promise<void> {
-    const { counts, oldestCreatedMs } = await this.forsendelser.figures();
+    const { counts, oldestCreatedMs } = await this.queries.figures();
     for (const state of FORSENDELSE_STATES) {
       this.metrics.forsendelser.set({ state }, counts[state]);
     }

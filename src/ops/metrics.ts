@@ -58,6 +58,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly sendCancels = new Counter({
+    name: 'bridge_send_cancels_total',
+    help: 'Attempts cancelled at the IP after their send answered an error and no SENDT came, each followed by a new attempt',
+    registers: [this.registry],
+  });
+
   readonly lateStatuses = new Counter({
     name: 'bridge_late_statuses_total',
     help: 'Statuses that came after delivery and cannot be acted on (FEIL after LEVERT)',

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { WorkQueues } from '../queues/work-queues';
 import { WebhookSubscriptionService } from '../tracking/webhook-subscription.service';
 
@@ -28,7 +28,7 @@ export class ReconcileService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly queries: ForsendelseQueries,
     private readonly queues: WorkQueues,
     private readonly clock: Clock,
     private readonly webhook: WebhookSubscriptionService,
@@ -43,14 +43,14 @@ export class ReconcileService {
       );
     const before = new Date(this.clock.now() - this.config.reconcile.staleMs);
     const toForward = [
-      ...(await this.forsendelser.findStale('DISCOVERED', before, BATCH)),
-      ...(await this.forsendelser.findStale('FORWARDING', before, BATCH)),
+      ...(await this.queries.findStale('DISCOVERED', before, BATCH)),
+      ...(await this.queries.findStale('FORWARDING', before, BATCH)),
     ];
-    const toConfirm = await this.forsendelser.findStale('DELIVERED', before, BATCH);
+    const toConfirm = await this.queries.findStale('DELIVERED', before, BATCH);
     // SENT rows wait on the IP, normally up to the delivery deadline, and the status reader follows them.
     // Past the deadline they should have had LEVERT or LEVETID_UTLOPT: a few at a time are re-read directly.
     const overdue = new Date(this.clock.now() - this.config.efm.ttlHours * 3_600_000 - this.config.reconcile.staleMs);
-    const toRecheck = await this.forsendelser.findStale('SENT', overdue, RECHECK_BATCH);
+    const toRecheck = await this.queries.findStale('SENT', overdue, RECHECK_BATCH);
     await this.queues.retryForward(toForward.map((row) => ({ mottakId: row.mottakId, attempt: row.attempt })));
     await this.queues.retryConfirm(toConfirm.map((row) => row.mottakId));
     await this.queues.recheck(toRecheck.map((row) => row.messageId));

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ForsendelseRepository, type PrunedCounts } from '../forsendelse/forsendelse.repository';
+import { ForsendelseTransitions, type PrunedCounts } from '../forsendelse/forsendelse-transitions';
 import { Metrics } from '../ops/metrics';
 
 const DAY_MS = 86_400_000;
@@ -42,7 +42,7 @@ export class RetentionService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly transitions: ForsendelseTransitions,
     private readonly metrics: Metrics,
     private readonly clock: Clock,
   ) {}
@@ -74,7 +74,7 @@ export class RetentionService {
     result.cutoff = cutoff.toISOString();
     const started = performance.now();
     for (;;) {
-      const batch = await this.forsendelser.pruneConfirmed(cutoff, options.batchSize);
+      const batch = await this.transitions.pruneConfirmed(cutoff, options.batchSize);
       result.batches += 1;
       for (const table of ['forsendelse', 'forsendelse_attempt', 'forsendelse_event'] as const) {
         result[table] += batch[table];

@@ -4,7 +4,8 @@ import { BrregError } from '../brreg/brreg.errors';
 import { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { ForsendelseTransitions } from '../forsendelse/forsendelse-transitions';
+import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { Metrics } from '../ops/metrics';
 import { StillListedError } from './tracking.errors';
 
@@ -17,14 +18,15 @@ export class ConfirmService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly transitions: ForsendelseTransitions,
+    private readonly queries: ForsendelseQueries,
     private readonly brreg: BrregClient,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
   ) {}
 
   async confirm(mottakId: string): Promise<ConfirmOutcome> {
-    const row = await this.forsendelser.findById(mottakId);
+    const row = await this.queries.findById(mottakId);
     if (row?.state === 'CONFIRMED') {
       return 'already-confirmed';
     }
@@ -50,7 +52,7 @@ export class ConfirmService {
       }
       outcome = 'verified-gone';
     }
-    await this.forsendelser.transition({
+    await this.transitions.transition({
       mottakId,
       from: 'DELIVERED',
       to: 'CONFIRMED',

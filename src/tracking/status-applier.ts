@@ -1,35 +1,29 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { MESSAGE_STATUSES, type MessageStatus } from '../eformidling/integrasjonspunkt.schemas';
+import type { MessageStatus } from '../eformidling/integrasjonspunkt.schemas';
 import type { ForsendelseAttemptEntity } from '../forsendelse/forsendelse-attempt.entity';
-import { ForsendelseRepository, type LockedForsendelse } from '../forsendelse/forsendelse.repository';
+import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
+import { ForsendelseTransitions, type LockedForsendelse } from '../forsendelse/forsendelse-transitions';
+import { decide, isDecisive, type StatusOutcome } from '../forsendelse/status-rules';
 import { Metrics } from '../ops/metrics';
 import { WorkQueues } from '../queues/work-queues';
 
-const KNOWN_STATUSES: ReadonlySet<string> = new Set(MESSAGE_STATUSES);
 /** Forsendelser whose statuses are applied side by side (each holds a database connection meanwhile). */
 const APPLY_CONCURRENCY = 4;
 
-export type ApplyOutcome = 'not-ours' | 'recorded' | 'delivered' | 'new-attempt' | 'failed' | 'late';
-
-/**
- * The statuses `decide` acts on. Any other one is only recorded, which needs neither the row's lock nor a
- * transaction of its own: `applyAll` records those in bulk. A status `decide` learns to act on goes here too.
- */
-const ACTED_ON: ReadonlySet<string> = new Set(['LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
+export type ApplyOutcome = StatusOutcome | 'not-ours';
 
 /** What to enqueue once the transaction that decided it has committed. */
 type FollowUp = { confirm: string } | { forward: { mottakId: string; attempt: number } } | undefined;
 
 /**
- * Turns an IP status into what it means for the forsendelse: LEVERT/LEST → DELIVERED (+ confirm), at any time
- * and for any of the row's attempts; LEVETID_UTLOPT of the current, sent attempt → the next attempt, or
- * FAILED when they are spent; FEIL of it → FAILED. A FEIL after delivery is recorded and raised to ops.
+ * Applies IP statuses to their forsendelser as src/forsendelse/status-rules.ts decides: this class only carries
+ * the decision out (the transition, the event, the metric, the log, the follow-up job).
  *
- * The status is recorded and acted on in one transaction with the row locked, and the decision depends only
- * on the row's state, never on whether the status was seen before: applying a status again is harmless, and
- * a crash between "seen" and "acted" cannot leave a row waiting forever.
+ * The status is recorded and acted on in one transaction with the row locked, and the decision depends on the
+ * row's state, never on whether the status was seen before (that only decides whether ops hear of it again):
+ * applying a status again is harmless, and a crash between "seen" and "acted" cannot leave a row waiting forever.
  */
 @Injectable()
 export class StatusApplier {
@@ -37,26 +31,25 @@ export class StatusApplier {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly transitions: ForsendelseTransitions,
+    private readonly queries: ForsendelseQueries,
     private readonly queues: WorkQueues,
     private readonly metrics: Metrics,
   ) {}
 
   /**
-   * A batch, as the status reader gets them: the ones nothing is decided on are recorded with one statement;
-   * the others are applied one by one within a forsendelse, in the order read (a FEIL after its LEVERT stays
-   * after it), and up to APPLY_CONCURRENCY forsendelser at a time, each in its own locked transaction.
+   * A batch, as the status reader gets them: the ones no rule acts on are recorded with one statement; the
+   * others are applied one by one within a forsendelse, in the order read (a FEIL after its LEVERT stays after
+   * it), and up to APPLY_CONCURRENCY forsendelser at a time, each in its own locked transaction.
    * Returns how many were ours (recorded now, or acted on).
    */
   async applyAll(statuses: readonly MessageStatus[]): Promise<number> {
-    // An unknown status goes the long way too: `decide` says so once.
-    const recordOnly = (s: MessageStatus) => KNOWN_STATUSES.has(s.status) && !ACTED_ON.has(s.status);
-    let ours = await this.forsendelser.recordStatuses(
-      statuses.filter(recordOnly).map((s) => ({ ...s, ipStatusId: s.id })),
+    let ours = await this.transitions.recordStatuses(
+      statuses.filter((s) => !isDecisive(s.status)).map((s) => ({ ...s, ipStatusId: s.id })),
     );
-    const decisive = statuses.filter((s) => !recordOnly(s));
+    const decisive = statuses.filter((s) => isDecisive(s.status));
     const attempts = new Map(
-      (await this.forsendelser.findAttempts(decisive.map((s) => s.messageId))).map((a) => [a.messageId, a]),
+      (await this.queries.findAttempts(decisive.map((s) => s.messageId))).map((a) => [a.messageId, a]),
     );
     const byForsendelse = new Map<string, { attempt: ForsendelseAttemptEntity; status: MessageStatus }[]>();
     for (const status of decisive) {
@@ -91,8 +84,8 @@ export class StatusApplier {
       status: status.status,
     };
     let followUp: FollowUp;
-    const outcome = await this.forsendelser.withLocked(attempt.mottakId, async (locked) => {
-      const isNew = await locked.recordStatus({
+    const outcome = await this.transitions.withLocked(attempt.mottakId, async (locked) => {
+      const firstSeen = await locked.recordStatus({
         attempt: attempt.attempt,
         messageId: status.messageId,
         status: status.status,
@@ -100,9 +93,9 @@ export class StatusApplier {
         lastUpdate: status.lastUpdate,
         description: status.description,
       });
-      const decided = await this.decide(locked, status, attempt.attempt, isNew, log);
-      followUp = decided.followUp;
-      return decided.outcome;
+      const applied = await this.carryOut(locked, status, attempt.attempt, firstSeen, log);
+      followUp = applied.followUp;
+      return applied.outcome;
     });
     if (followUp && 'confirm' in followUp) {
       await this.queues.confirm([followUp.confirm]);
@@ -112,22 +105,29 @@ export class StatusApplier {
     return outcome ?? 'not-ours';
   }
 
-  private async decide(
+  private async carryOut(
     locked: LockedForsendelse,
     status: MessageStatus,
     statusAttempt: number,
-    isNew: boolean,
+    firstSeen: boolean,
     log: object,
-  ): Promise<{ outcome: ApplyOutcome; followUp?: FollowUp }> {
+  ): Promise<{ outcome: StatusOutcome; followUp?: FollowUp }> {
     const { row } = locked;
-    switch (status.status) {
-      case 'LEVERT':
-      case 'LEST': {
-        if (row.state !== 'SENT' && row.state !== 'FORWARDING' && row.state !== 'FAILED') {
-          return { outcome: 'recorded' };
-        }
+    const decision = decide(
+      {
+        state: row.state,
+        rowAttempt: row.attempt,
+        status: status.status,
+        statusAttempt,
+        firstSeen,
+        maxAttempts: this.config.forward.maxSendAttempts,
+      },
+      status.description,
+    );
+    switch (decision.outcome) {
+      case 'delivered':
         await locked.transition({
-          from: row.state,
+          from: decision.from,
           to: 'DELIVERED',
           messageId: status.messageId,
           patch: {
@@ -139,61 +139,40 @@ export class StatusApplier {
         });
         this.logger.log({ msg: 'delivered', ...log });
         return { outcome: 'delivered', followUp: { confirm: row.mottakId } };
-      }
-      case 'LEVETID_UTLOPT': {
-        // Only the current attempt, once it is sent: an older attempt's deadline changes nothing (its LEVERT
-        // would still count), and a FORWARDING one is settled by the forward, which sees it in the conversation.
-        if (row.state !== 'SENT' || row.attempt !== statusAttempt) {
-          return { outcome: 'recorded' };
-        }
-        if (row.attempt >= this.config.forward.maxSendAttempts) {
-          const reason = `LEVETID_UTLOPT on attempt ${row.attempt} of ${this.config.forward.maxSendAttempts}`;
-          await locked.transition({ from: 'SENT', to: 'FAILED', patch: { failureReason: reason }, detail: { reason } });
-          this.metrics.failures.inc({ kind: 'attempts-exhausted' });
-          this.logger.error({ msg: 'forsendelse parked: attempts exhausted', reason, ...log });
-          return { outcome: 'failed' };
-        }
-        const next = row.attempt + 1;
-        await locked.startAttempt('SENT', next, { reason: 'LEVETID_UTLOPT' });
-        this.logger.warn({ msg: 'delivery deadline passed; sending a new attempt', nextAttempt: next, ...log });
-        return { outcome: 'new-attempt', followUp: { forward: { mottakId: row.mottakId, attempt: next } } };
-      }
-      case 'FEIL': {
-        if (row.state === 'DELIVERED' || row.state === 'CONFIRMED') {
-          if (isNew) {
-            // The receiver refused it after LEVERT; a confirm cannot be undone. Ops must hear of it.
-            await locked.note({
-              kind: 'note',
-              attempt: statusAttempt,
-              messageId: status.messageId,
-              detail: { lateFeil: true, description: status.description ?? null },
-            });
-            this.metrics.lateStatuses.inc({ status: 'FEIL' });
-            this.logger.error({
-              msg: 'FEIL after delivery',
-              state: row.state,
-              description: status.description,
-              ...log,
-            });
-          }
-          return { outcome: 'late' };
-        }
-        if (row.state !== 'SENT' || row.attempt !== statusAttempt) {
-          return { outcome: 'recorded' };
-        }
-        const reason = `FEIL from the integrasjonspunkt${status.description ? `: ${status.description}` : ''}`;
+      case 'new-attempt':
+        await locked.startAttempt('SENT', decision.nextAttempt, { reason: status.status });
+        this.logger.warn({
+          msg: 'delivery deadline passed; sending a new attempt',
+          nextAttempt: decision.nextAttempt,
+          ...log,
+        });
+        return {
+          outcome: 'new-attempt',
+          followUp: { forward: { mottakId: row.mottakId, attempt: decision.nextAttempt } },
+        };
+      case 'failed':
         await locked.transition({
           from: 'SENT',
           to: 'FAILED',
-          patch: { failureReason: reason },
-          detail: { status: 'FEIL', statusId: status.id, description: status.description ?? null },
+          patch: { failureReason: decision.reason },
+          detail: { reason: decision.reason, status: status.status, statusId: status.id },
         });
-        this.metrics.failures.inc({ kind: 'feil' });
-        this.logger.error({ msg: 'forsendelse parked', reason, ...log });
+        this.metrics.failures.inc({ kind: decision.failureKind });
+        this.logger.error({ msg: 'forsendelse parked', reason: decision.reason, ...log });
         return { outcome: 'failed' };
-      }
-      default:
-        if (isNew && !KNOWN_STATUSES.has(status.status)) {
+      case 'late':
+        // The receiver refused it after LEVERT; a confirm cannot be undone. Ops must hear of it.
+        await locked.note({
+          kind: 'note',
+          attempt: statusAttempt,
+          messageId: status.messageId,
+          detail: { lateFeil: true, description: status.description ?? null },
+        });
+        this.metrics.lateStatuses.inc({ status: status.status });
+        this.logger.error({ msg: 'FEIL after delivery', state: row.state, description: status.description, ...log });
+        return { outcome: 'late' };
+      case 'recorded':
+        if (decision.rule === 'record' && decision.unknownStatus) {
           // A value the spec does not list: kept as an event, acted on never, said once.
           this.logger.warn({
             msg: 'unknown status from the integrasjonspunkt; recorded, not acted on',

@@ -4,7 +4,8 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { IntegrasjonspunktClient } from '../eformidling/integrasjonspunkt.client';
 import type { MessageStatus } from '../eformidling/integrasjonspunkt.schemas';
-import { ForsendelseRepository } from '../forsendelse/forsendelse.repository';
+import { messageIdFor } from '../forsendelse/forsendelse-ids';
+import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { StatusApplier } from './status-applier';
 import { StatusCursorRepository } from './status-cursor.repository';
 
@@ -39,7 +40,7 @@ export class StatusTracker {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly ip: IntegrasjonspunktClient,
     private readonly applier: StatusApplier,
-    private readonly forsendelser: ForsendelseRepository,
+    private readonly queries: ForsendelseQueries,
     private readonly cursor: StatusCursorRepository,
     private readonly clock: Clock,
   ) {}
@@ -74,7 +75,7 @@ export class StatusTracker {
   private async readFeed(): Promise<TrackResult> {
     const now = this.clock.now();
     const stored = await this.cursor.get(FEED_CURSOR);
-    const start = stored ?? (await this.forsendelser.oldestAwaitingStatus()) ?? new Date(now);
+    const start = stored ?? (await this.queries.oldestAwaitingStatus()) ?? new Date(now);
     const fromDateTime = new Date(start.getTime() - FEED_OVERLAP_MS).toISOString();
     const toDateTime = new Date(now).toISOString();
     const result: TrackResult = { calls: 0, statuses: 0 };
@@ -97,11 +98,19 @@ export class StatusTracker {
     return result;
   }
 
-  /** One GET per SENT message, PER_TICK_LIMIT a tick, continuing where the last tick stopped. */
+  /**
+   * One GET per messageId that can still matter: every attempt of each watched row (ForsendelseQueries.findWatched),
+   * since a late LEVERT of an earlier attempt still delivers and a FEIL after the confirm must be raised.
+   * PER_TICK_LIMIT rows a tick, continuing where the last tick stopped. Attempts are numbered 1…n with no gaps,
+   * so their messageIds are derived rather than read.
+   */
   private async readPerMessage(): Promise<TrackResult> {
-    const rows = await this.forsendelser.findInStatesAfter(['SENT'], this.perMessageAfter, PER_TICK_LIMIT);
+    const confirmedSince = new Date(this.clock.now() - this.config.efm.watchAfterConfirmHours * 3_600_000);
+    const rows = await this.queries.findWatched(this.perMessageAfter, PER_TICK_LIMIT, confirmedSince);
     this.perMessageAfter = rows.length === PER_TICK_LIMIT ? rows[rows.length - 1].mottakId : undefined;
-    return this.recheck(rows.map((row) => row.messageId));
+    return this.recheck(
+      rows.flatMap((row) => Array.from({ length: row.attempt }, (_, i) => messageIdFor(row.mottakId, i + 1))),
+    );
   }
 
   /** peek → apply → delete: only when this bridge is the IP's only status consumer (the IP's feature flag). */
@@ -128,9 +137,7 @@ export class StatusTracker {
   private async applyAll(statuses: readonly MessageStatus[]): Promise<number> {
     // Statuses re-read in the feed's overlap that were applied before and can change nothing: skipped in bulk.
     const ours = statuses.filter((s) => UUID.test(s.messageId));
-    const settled = await this.forsendelser.settledStatuses(
-      ours.map((s) => ({ messageId: s.messageId, status: s.status })),
-    );
+    const settled = await this.queries.settledStatuses(ours.map((s) => ({ messageId: s.messageId, status: s.status })));
     return this.applier.applyAll(ours.filter((s) => !settled.has(`${s.messageId}|${s.status}`)));
   }
 

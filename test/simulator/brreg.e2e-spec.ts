@@ -674,6 +674,16 @@ describe('PUT /outbound/confirm', () => {
     expect(record).toMatchObject({ mottakId: a.mottakId, state: 'confirmed', confirmedAt: expect.any(String) });
   });
 
+  it('lists a mottakId in the case it was seeded with, and downloads and confirms it in any case', async () => {
+    const lower = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const [s] = await seed({ count: 1, mottakId: lower.toUpperCase() });
+    expect(s.mottakId).toBe(lower);
+    expect(await availableIds()).toContain(lower.toUpperCase());
+    expect((await download(lower)).status).toBe(200);
+    expect((await confirm(lower)).status).toBe(200);
+    expect(await availableIds()).not.toContain(lower.toUpperCase());
+  });
+
   it("answers a second confirm, an unknown id and another organisation's id with 404", async () => {
     const s = await seedOne();
     const theirs = await seedOne({ orgnr: OTHER_ORG });

@@ -451,6 +451,7 @@ describe('integrasjonspunktOptionsFromEnv', () => {
         SIM_IP_USERNAME: 'u',
         SIM_IP_PASSWORD: 'p',
         SIM_IP_STATUS_DELAY_MS: '0',
+        SIM_IP_SEND_TRANSMIT_MS: '250',
         SIM_IP_STATUS_QUEUE: 'DPO,DPV',
         SIM_SEED: '7',
         SIM_IP_ORGNR: '',
@@ -459,6 +460,7 @@ describe('integrasjonspunktOptionsFromEnv', () => {
       port: 9100,
       basicAuth: { username: 'u', password: 'p' },
       statusDelayMs: 0,
+      sendTransmitMs: 250,
       statusQueueIncludes: ['DPO', 'DPV'],
       seed: 7,
     });

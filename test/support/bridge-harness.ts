@@ -77,6 +77,8 @@ export async function startBridge(
     EFM_STATUS_POLL_INTERVAL_MS: '200',
     RECONCILE_INTERVAL_MS: '2000',
     RECONCILE_STALE_MS: '10000',
+    // A send answered 5xx is cancelled and re-sent after two of these, not ten minutes.
+    EFM_SEND_GRACE_MS: '2000',
     ...env,
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();

@@ -97,6 +97,7 @@ export async function bridgeProcessEnv(
     QUEUE_PREFIX: `p${randomBytes(4).toString('hex')}`,
     RECONCILE_INTERVAL_MS: '2000',
     RECONCILE_STALE_MS: '5000',
+    EFM_SEND_GRACE_MS: '2000',
     ADMIN_USERNAME: PROCESS_CREDENTIALS.admin.username,
     ADMIN_PASSWORD: PROCESS_CREDENTIALS.admin.password,
     ...overrides,

@@ -118,12 +118,12 @@ function available(state: BrregState) {
 }
 
 function currentItem(r: ForsendelseRecord) {
-  return { mottakId: r.plan.mottakId, status: r.status, oppdatert: r.oppdatert };
+  return { mottakId: r.plan.listedMottakId ?? r.plan.mottakId, status: r.status, oppdatert: r.oppdatert };
 }
 
 function legacyItem(r: ForsendelseRecord) {
   return {
-    mottakId: r.plan.mottakId,
+    mottakId: r.plan.listedMottakId ?? r.plan.mottakId,
     version: 0,
     orgnr: Number(r.plan.orgnr),
     dokumentId: r.plan.mottakId,

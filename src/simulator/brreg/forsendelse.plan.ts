@@ -63,7 +63,10 @@ export interface AttachmentPlan {
 }
 
 export interface ForsendelsePlan {
+  /** Lower case: every lookup lower-cases the id it is given, as a UUID compares. */
   mottakId: string;
+  /** The spelling /available lists, when a test asked for an upper- or mixed-case one (a UUID's case is not fixed). */
+  listedMottakId?: string;
   orgnr: string;
   kind: ForsendelseKind;
   tjeneste: string;
@@ -371,6 +374,7 @@ export function planForsendelse(request: PlanRequest, random: SeededRandom, sett
   const meldingsReferanse = request.meldingsReferanse ?? draws.meldingsReferanse;
   const base = {
     mottakId: (request.mottakId ?? draws.mottakId).toLowerCase(),
+    listedMottakId: request.mottakId,
     orgnr: request.orgnr,
     kind,
     tjeneste,

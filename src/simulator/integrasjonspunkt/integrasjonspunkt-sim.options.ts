@@ -37,8 +37,16 @@ export interface IntegrasjonspunktSimulatorOptions {
   incomingLockTimeoutMs: number;
   /** How often expired locks are released (the IP's `NextMoveInMessageUnlocker`, every 5 s). */
   incomingUnlockIntervalMs: number;
-  /** Delay of the asynchronous send: from an accepted `POST /api/messages/out/{id}` to SENDT. */
+  /**
+   * How long a copy waits on the IP's internal queue, from an accepted `POST /api/messages/out/{id}` until the
+   * sender reads its files (a DELETE of the out-message in this window makes the copy fail).
+   */
   sendDelayMs: number;
+  /**
+   * How long the transmission of a copy takes once its files are read, until SENDT (a DELETE in this window
+   * comes too late: the copy still goes out). 0: SENDT as soon as the copy's turn comes.
+   */
+  sendTransmitMs: number;
   /** Service of every 9-digit organisation that was not configured through the control API. */
   defaultCapability: SimulatedService;
   /** Our own organisation number: fills in a missing SBD sender, as the IP's `difi.move.org.number` does. */
@@ -91,6 +99,7 @@ export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions =
   incomingLockTimeoutMs: 300_000,
   incomingUnlockIntervalMs: 5_000,
   sendDelayMs: 50,
+  sendTransmitMs: 0,
   defaultCapability: 'DPO',
   ttlCheckIntervalMs: 30_000,
   statusQueueIncludes: [],
@@ -110,6 +119,7 @@ const envSchema = z.object({
   SIM_IP_PASSWORD: z.string().min(1).optional(),
   SIM_IP_STATUS_DELAY_MS: intFromString(0, 86_400_000).optional(),
   SIM_IP_SEND_DELAY_MS: intFromString(0, 86_400_000).optional(),
+  SIM_IP_SEND_TRANSMIT_MS: intFromString(0, 86_400_000).optional(),
   SIM_IP_TTL_CHECK_MS: intFromString(0, 86_400_000).optional(),
   SIM_IP_DEFAULT_CAPABILITY: z.enum(SIMULATED_SERVICES).optional(),
   SIM_IP_ORGNR: z
@@ -155,6 +165,9 @@ export function integrasjonspunktOptionsFromEnv(
   }
   if (v.SIM_IP_SEND_DELAY_MS !== undefined) {
     options.sendDelayMs = v.SIM_IP_SEND_DELAY_MS;
+  }
+  if (v.SIM_IP_SEND_TRANSMIT_MS !== undefined) {
+    options.sendTransmitMs = v.SIM_IP_SEND_TRANSMIT_MS;
   }
   if (v.SIM_IP_TTL_CHECK_MS !== undefined) {
     options.ttlCheckIntervalMs = v.SIM_IP_TTL_CHECK_MS;

@@ -21,6 +21,7 @@ import { autoKvittering } from './incoming-messages';
 import { IncomingQueue } from './incoming-queue';
 import { registerMessageInRoutes } from './messages-in.routes';
 import { registerMessageOutRoutes } from './messages-out.routes';
+import { SendFaults } from './send-faults';
 import { StatusProgression } from './status-progression';
 import { registerStatusRoutes } from './statuses.routes';
 import { registerSubscriptionRoutes } from './subscriptions.routes';
@@ -84,6 +85,7 @@ function resolveOptions(options: Partial<IntegrasjonspunktSimulatorOptions>): In
   for (const key of [
     'statusDelayMs',
     'sendDelayMs',
+    'sendTransmitMs',
     'ttlCheckIntervalMs',
     'statusCommitDelayMs',
     'incomingLockTimeoutMs',
@@ -131,6 +133,7 @@ export async function startIntegrasjonspunktSimulator(
     lockTimeoutMs: settings.incomingLockTimeoutMs,
     unlockIntervalMs: settings.incomingUnlockIntervalMs,
   }));
+  const sendFaults = new SendFaults(settings.seed);
   const ctx: IpContext = {
     settings,
     store,
@@ -143,6 +146,7 @@ export async function startIntegrasjonspunktSimulator(
     timers,
     uploadHangs,
     incoming,
+    sendFaults,
   };
   store.onStatusAnnounced(autoKvittering(ctx));
 
@@ -174,6 +178,7 @@ export async function startIntegrasjonspunktSimulator(
       pusher.log.clear();
       uploadHangs.clear();
       incoming.clear();
+      sendFaults.clear();
     },
   });
   const observer = new RequestObserver(ipOperation);

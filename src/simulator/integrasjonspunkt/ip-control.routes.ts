@@ -7,6 +7,8 @@ import type { IncomingMessage } from './incoming-queue';
 import { SIMULATED_SERVICES } from './integrasjonspunkt-sim.options';
 import { queryString, statusJson, timeText, type IpContext } from './ip.context';
 import { STATUS_NAMES, type Conversation } from './ip.store';
+import { sendFaultSchema } from './send-faults';
+import { COPY_STAGES } from './status-progression';
 import { scriptRuleSchema } from './status-script';
 import { hangUploadSchema } from './upload-hangs';
 import { webhookFaultsSchema } from './webhook-faults';
@@ -19,6 +21,7 @@ const settingsSchema = z.strictObject({
   incomingLockTimeoutMs: z.number().int().min(0).max(86_400_000).optional(),
   incomingUnlockIntervalMs: z.number().int().min(1).max(600_000).optional(),
   sendDelayMs: z.number().int().min(0).max(86_400_000).optional(),
+  sendTransmitMs: z.number().int().min(0).max(86_400_000).optional(),
   defaultCapability: z.enum(SIMULATED_SERVICES).optional(),
   orgnr: z
     .string()
@@ -33,6 +36,9 @@ const settingsSchema = z.strictObject({
     .partialRecord(z.enum(SIMULATED_SERVICES), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
     .optional(),
 });
+
+/** Hurries the copies of one stage along instead of waiting out `sendDelayMs` / `sendTransmitMs`. */
+const releaseSchema = z.strictObject({ stage: z.enum(COPY_STAGES) });
 
 const injectSchema = z.strictObject({
   status: z.enum(STATUS_NAMES),
@@ -77,7 +83,10 @@ function messageView(ctx: IpContext, c: Conversation): Record<string, unknown> {
     arkivmelding: c.trace.arkivmelding ?? null,
     sendAccepted: c.trace.sendAccepted,
     sendRejected: c.trace.sendRejected,
+    sendFailed: c.trace.sendFailed,
+    copiesPending: c.trace.copiesPending,
     copiesDelivered: c.trace.copiesDelivered,
+    copiesFailed: c.trace.copiesFailed,
     doubleDelivery: c.trace.copiesDelivered > 1,
     script: c.trace.script,
     finished: c.finished,
@@ -212,6 +221,11 @@ export function createIpControlRouter(ctx: IpContext): Router {
     res.json(ipFaults(ctx));
   });
 
+  control.post('/faults/send', (req, res) => {
+    ctx.sendFaults.arm(parseControlBody(sendFaultSchema, req.body));
+    res.json(ipFaults(ctx));
+  });
+
   control.post('/faults/webhooks', (req, res) => {
     ctx.pusher.faults.apply(parseControlBody(webhookFaultsSchema, req.body));
     res.json(ipFaults(ctx));
@@ -224,6 +238,7 @@ export function createIpControlRouter(ctx: IpContext): Router {
   control.delete('/faults/ip', (_req, res) => {
     ctx.uploadHangs.clear();
     ctx.pusher.faults.clear();
+    ctx.sendFaults.clear();
     res.json(ipFaults(ctx));
   });
 
@@ -248,6 +263,15 @@ export function createIpControlRouter(ctx: IpContext): Router {
   control.delete('/incoming', (_req, res) => {
     ctx.incoming.clear();
     res.status(204).end();
+  });
+
+  control.get('/send-queue', (_req, res) => {
+    res.json(ctx.progression.pendingCounts());
+  });
+
+  control.post('/send-queue/release', (req, res) => {
+    const { stage } = parseControlBody(releaseSchema, req.body);
+    res.json({ released: ctx.progression.release(stage), ...ctx.progression.pendingCounts() });
   });
 
   control.get('/status-queue', (_req, res) => {
@@ -278,7 +302,11 @@ function incomingView(ctx: IpContext, m: IncomingMessage): Record<string, unknow
 }
 
 function ipFaults(ctx: IpContext): Record<string, unknown> {
-  return { hangUpload: ctx.uploadHangs.snapshot(), webhooks: ctx.pusher.faults.snapshot() };
+  return {
+    hangUpload: ctx.uploadHangs.snapshot(),
+    send: ctx.sendFaults.snapshot(),
+    webhooks: ctx.pusher.faults.snapshot(),
+  };
 }
 
 function publicSettings(ctx: IpContext): Record<string, unknown> {

@@ -21,6 +21,9 @@ export function ipOperation(req: Request): RequestOperation | undefined {
   if (message && req.method === 'GET') {
     return { operation: 'get-message', id: message[1] };
   }
+  if (message && req.method === 'DELETE') {
+    return { operation: 'delete-message', id: message[1] };
+  }
   const conversation = CONVERSATION.exec(req.path);
   if (conversation && req.method === 'GET') {
     return { operation: 'conversation', id: conversation[1] };

@@ -9,6 +9,7 @@ import type { Conversation, IpStore, StatusRecord } from './ip.store';
 import type { StatusProgression } from './status-progression';
 import type { TimerSet } from './timer-set';
 import type { TtlWatcher } from './ttl.watcher';
+import type { SendFaults } from './send-faults';
 import type { UploadHangs } from './upload-hangs';
 import type { Subscription, WebhookPusher } from './webhook.pusher';
 
@@ -25,6 +26,7 @@ export interface IpContext {
   timers: TimerSet;
   uploadHangs: UploadHangs;
   incoming: IncomingQueue;
+  sendFaults: SendFaults;
 }
 
 export function timeText(ctx: IpContext, epochMs: number): string {

@@ -66,10 +66,20 @@ export interface MessageTrace {
   files: FileRecord[];
   /** `POST /api/messages/out/{id}` calls that passed the checks: each put a copy on the internal queue. */
   sendAccepted: number;
-  /** Send POSTs answered with an error (404 excluded: the message was gone). */
+  /** Send POSTs refused by the send checks (404 excluded: the message was gone). */
   sendRejected: number;
+  /** Send POSTs failed by `/_sim/faults/send`: answered 5xx before any copy was queued, or after one was. */
+  sendFailed: { beforeQueue: number; afterQueue: number };
+  /** Copies queued and not yet done (waiting for the queue, or transmitting). */
+  copiesPending: number;
   /** Copies the asynchronous send delivered to the receiver; more than one is a double delivery. */
   copiesDelivered: number;
+  /**
+   * Copies that found the out-message's files gone when their turn came (the client DELETEd it, or an expired
+   * copy cleaned up): nothing was sent. The IP's sender throws, so its queue redelivers the copy until the
+   * deadline passes and the TTL ends the conversation; no status is recorded before that.
+   */
+  copiesFailed: number;
   /** The last uploaded arkivmelding.xml, read; kept after the send (the out-message is then gone). */
   arkivmelding?: ArkivmeldingSummary;
   /** Its text (≤ 1 MiB). */

@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Response, Router } from 'express';
 import { ARKIVMELDING_FILE } from './arkivmelding.reader';
 import { srParameterText } from './capabilities.routes';
 import { handleUpload } from './file-upload.handler';
@@ -7,6 +7,7 @@ import { queryString, readSmallBody, requireJsonContentType, type IpContext } fr
 import { IpHttpError, ipErrors, springErrors } from './ip.errors';
 import { compareIpDateTime, formatIpDateTime, instant, parseIsoDateTime } from './ip-time';
 import type { Conversation, OutMessage } from './ip.store';
+import type { ProxyError } from './send-faults';
 import { parsePageable, sortItems, toPage } from './spring-page';
 import {
   completeSbd,
@@ -173,7 +174,17 @@ function createMessage(ctx: IpContext, sbd: DeserializedSbd): OutMessage {
     serviceIdentifier: service,
     statuses: [],
     statusNames: new Set(),
-    trace: { type: sbd.type, createdMs: now, files: out.files, sendAccepted: 0, sendRejected: 0, copiesDelivered: 0 },
+    trace: {
+      type: sbd.type,
+      createdMs: now,
+      files: out.files,
+      sendAccepted: 0,
+      sendRejected: 0,
+      sendFailed: { beforeQueue: 0, afterQueue: 0 },
+      copiesPending: 0,
+      copiesDelivered: 0,
+      copiesFailed: 0,
+    },
   };
   ctx.store.addOutMessage(out);
   ctx.store.addConversation(conversation);
@@ -206,6 +217,14 @@ function validateSend(ctx: IpContext, out: OutMessage, conversation: Conversatio
   if (missing.length > 0) {
     throw ipErrors.missingArkivmeldingFile(missing.map((m) => m ?? 'null').join(','));
   }
+}
+
+/** A failed send's answer: the IP's error JSON, or the HTML page of a proxy in front of it. */
+function answerSendFault(res: Response, error: IpHttpError | ProxyError): void {
+  if (error instanceof IpHttpError) {
+    throw error;
+  }
+  res.status(error.status).type('text/html').send(error.html());
 }
 
 const OUT_MESSAGE_PROPERTIES: Record<string, (m: OutMessage) => string | number | undefined> = {
@@ -247,7 +266,9 @@ export function registerMessageOutRoutes(router: Router, ctx: IpContext): void {
   });
 
   router.delete('/api/messages/out/:messageId', (req, res) => {
-    // Deletes the unsent message and its files; the conversation stays, so the messageId is not freed.
+    // NextMoveMessageService.deleteMessage: the files, then the out-message row if there is one (an unknown id
+    // is no error). The conversation and its statuses stay, so the messageId is not freed; a copy already
+    // queued fails when its turn comes (its files are gone), one already transmitting goes out.
     ctx.store.deleteOutMessage(req.params.messageId, 'client');
     res.status(200).end();
   });
@@ -261,18 +282,31 @@ export function registerMessageOutRoutes(router: Router, ctx: IpContext): void {
       return;
     }
     const out = await createFromMultipart(ctx, req, (sbd) => createMessage(ctx, sbd));
-    sendMessage(ctx, out.messageId);
+    // The same send as POST /{messageId} (its faults and its copy queue); the created message stays if it fails.
+    const failure = sendMessage(ctx, out.messageId);
+    if (failure !== undefined) {
+      answerSendFault(res, failure);
+      return;
+    }
     res.json(out.sbd);
   });
 
   router.post('/api/messages/out/:messageId', (req, res) => {
-    sendMessage(ctx, req.params.messageId);
+    const failure = sendMessage(ctx, req.params.messageId);
+    if (failure !== undefined) {
+      answerSendFault(res, failure);
+      return;
+    }
     res.status(200).end();
   });
 }
 
-/** `NextMoveMessageService.sendMessage`: the checks, then another copy on the internal queue. */
-function sendMessage(ctx: IpContext, messageId: string): void {
+/**
+ * `NextMoveMessageService.sendMessage`: the checks, then another copy on the internal queue. A rejected send
+ * throws; a send fault armed through the control API comes back as the error to answer with (the copy is queued
+ * or not as the fault's point says).
+ */
+function sendMessage(ctx: IpContext, messageId: string): IpHttpError | ProxyError | undefined {
   const out = ctx.store.outMessage(messageId);
   const conversation = ctx.store.conversationByMessageId(messageId);
   if (out === undefined || conversation === undefined) {
@@ -284,6 +318,16 @@ function sendMessage(ctx: IpContext, messageId: string): void {
     conversation.trace.sendRejected += 1;
     throw error;
   }
-  // No lock and no "sending" flag, as in the IP: every accepted POST queues another copy.
+  // Validate, then enqueue, nothing else (no status, no flag, no lock), so every accepted POST queues another copy.
+  const fault = ctx.sendFaults.take(messageId);
+  if (fault?.when === 'before-queue') {
+    conversation.trace.sendFailed.beforeQueue += 1;
+    return fault.error;
+  }
   ctx.progression.enqueueSend(conversation);
+  if (fault?.when === 'after-queue') {
+    conversation.trace.sendFailed.afterQueue += 1;
+    return fault.error;
+  }
+  return undefined;
 }

@@ -16,6 +16,10 @@ import type { TimerSet } from './timer-set';
 /** The description `TimeToLiveHelper` stores with LEVETID_UTLOPT when the deadline passed before the send. */
 export const TTL_DESCRIPTION = 'Levetiden for meldingen er utgått. Må sendes på nytt';
 
+/** Where a queued copy is: waiting for its turn, or transmitting (its files already read). */
+export const COPY_STAGES = ['queue', 'transmission'] as const;
+export type CopyStage = (typeof COPY_STAGES)[number];
+
 interface Running {
   steps: ScriptStep[];
   next: number;
@@ -32,6 +36,11 @@ export class StatusProgression {
   private readonly rules = new BoundedLog<ScriptRule>(10_000);
   /** Unscripted messages so far: LEST and ANNET are spread evenly over them at their rates. */
   private unscripted = 0;
+  /** Copies waiting for their turn on the queue, and copies transmitting: what `release` can hurry along. */
+  private readonly pending: Record<CopyStage, Map<NodeJS.Timeout, () => void>> = {
+    queue: new Map(),
+    transmission: new Map(),
+  };
 
   constructor(
     private readonly store: IpStore,
@@ -39,35 +48,88 @@ export class StatusProgression {
     private readonly settings: IntegrasjonspunktSimulatorOptions,
   ) {}
 
-  /** An accepted `POST /api/messages/out/{id}`: another copy goes on the internal queue. */
+  /**
+   * An accepted `POST /api/messages/out/{id}`: another copy goes on the internal queue. The IP queues the
+   * whole message (SBD and file list) but not the files' bytes: its sender reads those from the persister when
+   * the copy's turn comes (`InternalQueue.enqueueNextMove`, `NextMoveSender.send`).
+   */
   enqueueSend(conversation: Conversation): void {
     conversation.trace.sendAccepted += 1;
-    this.timers.after(this.settings.sendDelayMs, () => this.deliverCopy(conversation.id));
+    conversation.trace.copiesPending += 1;
+    this.schedule('queue', this.settings.sendDelayMs, () => this.pickUp(conversation.id));
   }
 
-  private deliverCopy(convId: number): void {
+  private schedule(stage: CopyStage, delayMs: number, fn: () => void): void {
+    const timer = this.timers.after(delayMs, () => {
+      this.pending[stage].delete(timer);
+      fn();
+    });
+    this.pending[stage].set(timer, fn);
+  }
+
+  /** Ends the wait of every copy in `stage` now, oldest first; returns how many. */
+  release(stage: CopyStage): number {
+    const due = [...this.pending[stage]];
+    this.pending[stage].clear();
+    for (const [timer, fn] of due) {
+      this.timers.cancel(timer);
+      fn();
+    }
+    return due.length;
+  }
+
+  pendingCounts(): Record<CopyStage, number> {
+    return { queue: this.pending.queue.size, transmission: this.pending.transmission.size };
+  }
+
+  /** A copy's turn on the queue: it reads the out-message's files, then transmits for `sendTransmitMs`. */
+  private pickUp(convId: number): void {
     const conversation = this.store.conversation(convId);
     if (conversation === undefined) {
       return;
     }
     const out = this.store.outMessage(conversation.messageId);
     if (out === undefined) {
-      // The first copy already went: this one was read from the queue concurrently and is delivered again.
+      conversation.trace.copiesPending -= 1;
       if (conversation.trace.outMessageDeleted === 'sent') {
+        // The first copy already went: this one was taken by another of the IP's consumers at the same time,
+        // read the files before the first deleted them, and is delivered again.
         conversation.trace.copiesDelivered += 1;
+      } else {
+        // DELETEd by the client (or cleaned up by an expired copy): the files are gone, the sender throws and
+        // the queue redelivers it until the deadline; it never reaches the receiver.
+        conversation.trace.copiesFailed += 1;
       }
       return;
     }
     if (compareIpDateTime(out.expiry, instant(Date.now())) < 0) {
       // NextMoveSender: an expired message is not sent; LEVETID_UTLOPT is registered and the message deleted.
+      conversation.trace.copiesPending -= 1;
       this.store.registerStatus(conversation, 'LEVETID_UTLOPT', TTL_DESCRIPTION);
       this.store.deleteOutMessage(conversation.messageId, 'expired');
       return;
     }
+    if (this.settings.sendTransmitMs === 0) {
+      this.delivered(conversation, out);
+      return;
+    }
+    // The files are read: from here a DELETE of the out-message no longer stops this copy.
+    this.schedule('transmission', this.settings.sendTransmitMs, () => {
+      if (this.store.conversation(convId) === conversation) {
+        this.delivered(conversation, out);
+      }
+    });
+  }
+
+  /** The transmission succeeded: SENDT, then the out-message and its files are deleted (if still there). */
+  private delivered(conversation: Conversation, out: OutMessage): void {
+    conversation.trace.copiesPending -= 1;
     conversation.trace.copiesDelivered += 1;
     const steps = this.stepsFor(conversation, out);
     this.store.registerStatus(conversation, 'SENDT');
-    this.store.deleteOutMessage(conversation.messageId, 'sent');
+    if (this.store.outMessage(conversation.messageId) === out) {
+      this.store.deleteOutMessage(conversation.messageId, 'sent');
+    }
     this.run(conversation, steps);
   }
 
@@ -172,5 +234,7 @@ export class StatusProgression {
     this.running.clear();
     this.rules.clear();
     this.unscripted = 0;
+    this.pending.queue.clear();
+    this.pending.transmission.clear();
   }
 }

@@ -1,15 +1,10 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, type EntityManager } from 'typeorm';
-import { ForsendelseAttemptEntity } from './forsendelse-attempt.entity';
-import { ForsendelseEventEntity } from './forsendelse-event.entity';
+import { DataSource, type EntityManager } from 'typeorm';
 import { conversationIdFor, messageIdFor } from './forsendelse-ids';
 import { canTransition, IllegalTransitionError, type ForsendelseState } from './forsendelse-state';
 import { ForsendelseEntity } from './forsendelse.entity';
 import { Metrics } from '../ops/metrics';
-
-/** Up to this many rows (Postgres's estimate), the metrics count CONFIRMED exactly. */
-const EXACT_CONFIRMED_COUNT_UP_TO = 100_000;
 
 export interface DiscoveredItem {
   mottakId: string;
@@ -60,7 +55,7 @@ export interface LockedForsendelse {
   row: ForsendelseEntity;
   transition(request: Omit<TransitionRequest, 'mottakId'>): Promise<boolean>;
   startAttempt(
-    from: 'DISCOVERED' | 'SENT' | 'FAILED',
+    from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<boolean>;
@@ -93,14 +88,14 @@ const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
 };
 
 /**
- * The only code that touches the forsendelse tables. A transition is one conditional UPDATE
+ * The only code that writes the forsendelse tables (ForsendelseQueries reads them). A transition is one conditional UPDATE
  * (`WHERE state = $expected`) plus its event, in one transaction: a worker that loses a race changes
  * nothing, which is what makes duplicate jobs harmless (docs/architecture.md). Each is written as one statement
  * (the UPDATE in a data-modifying CTE, the event inserted from its RETURNING rows): a single statement is a
  * transaction of its own, so a transition costs one round trip instead of BEGIN, UPDATE, INSERT, COMMIT.
  */
 @Injectable()
-export class ForsendelseRepository {
+export class ForsendelseTransitions {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Optional() private readonly metrics?: Metrics,
@@ -161,7 +156,7 @@ export class ForsendelseRepository {
    */
   async startAttempt(
     mottakId: string,
-    from: 'DISCOVERED' | 'SENT' | 'FAILED',
+    from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<boolean> {
@@ -223,65 +218,28 @@ export class ForsendelseRepository {
   }
 
   /**
-   * Up to `limit` rows in any of `states` with a mottakId after `after`, in mottakId order: the per-message
-   * status strategy walks them in turns, so every row is read, not only the oldest few.
+   * Committed before the attempt's out-message is DELETEd at the IP, once per attempt, and only after its send was
+   * requested: a resumed forward then knows the out-message is gone because we cancelled it. Returns false if the
+   * row is no longer forwarding this attempt, or the cancel was recorded before.
    */
-  async findInStatesAfter(
-    states: readonly ForsendelseState[],
-    after: string | undefined,
-    limit: number,
-  ): Promise<ForsendelseEntity[]> {
-    const query = this.dataSource
-      .getRepository(ForsendelseEntity)
-      .createQueryBuilder('f')
-      .where('f.state IN (:...states)', { states })
-      .orderBy('f.mottak_id', 'ASC')
-      .limit(limit);
-    if (after) {
-      query.andWhere('f.mottak_id > :after', { after });
-    }
-    return query.getMany();
-  }
-
-  /** When the oldest row still waiting for statuses last changed: where a fresh status feed starts reading. */
-  async oldestAwaitingStatus(): Promise<Date | null> {
-    const [row] = await this.dataSource.query<{ at: Date | null }[]>(
-      `SELECT min(state_changed_at) AS at FROM forsendelse WHERE state IN ('FORWARDING', 'SENT')`,
+  async markCancelRequested(mottakId: string, attempt: number): Promise<boolean> {
+    const noted = await this.dataSource.query<unknown[]>(
+      `WITH marked AS (
+         UPDATE forsendelse SET send_cancelled_at = now()
+          WHERE mottak_id = $1 AND state = 'FORWARDING' AND attempt = $2
+            AND send_requested_at IS NOT NULL AND send_cancelled_at IS NULL
+          RETURNING mottak_id, message_id
+       )
+       INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, detail)
+       SELECT mottak_id, 'note', $2, message_id, $3::jsonb FROM marked
+       RETURNING id`,
+      [mottakId, attempt, JSON.stringify({ cancel: 'requested' })],
     );
-    return row?.at ?? null;
+    return noted.length === 1;
   }
 
   async appendEvent(mottakId: string, event: NewEvent): Promise<void> {
     await this.insertEvent(this.dataSource.manager, mottakId, event);
-  }
-
-  async findById(mottakId: string): Promise<ForsendelseEntity | null> {
-    return this.dataSource.getRepository(ForsendelseEntity).findOneBy({ mottakId });
-  }
-
-  /**
-   * Of these (messageId, status) pairs, the ones already recorded and whose row can no longer be changed by
-   * applying them again: a feed that re-reads its overlap every tick skips them with this one query instead
-   * of a locked transaction each. What could still act (a recorded LEVERT on a SENT row, say) is not returned.
-   */
-  async settledStatuses(pairs: readonly { messageId: string; status: string }[]): Promise<Set<string>> {
-    if (pairs.length === 0) {
-      return new Set();
-    }
-    const rows = await this.dataSource.query<{ message_id: string; status: string }[]>(
-      `SELECT e.message_id, e.status
-         FROM unnest($1::uuid[], $2::text[]) AS p(message_id, status)
-         JOIN forsendelse_event e ON e.kind = 'status' AND e.message_id = p.message_id AND e.status = p.status
-         JOIN forsendelse f ON f.mottak_id = e.mottak_id
-        WHERE CASE
-                WHEN e.status IN ('LEVERT', 'LEST') THEN f.state IN ('DELIVERED', 'CONFIRMED')
-                WHEN e.status = 'LEVETID_UTLOPT' THEN NOT (f.state = 'SENT' AND f.attempt = e.attempt)
-                WHEN e.status = 'FEIL' THEN NOT (f.state = 'SENT' AND f.attempt = e.attempt)
-                ELSE true
-              END`,
-      [pairs.map((p) => p.messageId), pairs.map((p) => p.status)],
-    );
-    return new Set(rows.map((r) => `${r.message_id}|${r.status}`));
   }
 
   /**
@@ -307,34 +265,6 @@ export class ForsendelseRepository {
       ],
     );
     return rows.length;
-  }
-
-  /** Which forsendelse and attempt an IP messageId belongs to, if it is ours. */
-  async findAttempt(messageId: string): Promise<ForsendelseAttemptEntity | null> {
-    return this.dataSource.getRepository(ForsendelseAttemptEntity).findOneBy({ messageId });
-  }
-
-  /** Which forsendelse and attempt each of these messageIds belongs to; those not ours are left out. */
-  async findAttempts(messageIds: readonly string[]): Promise<ForsendelseAttemptEntity[]> {
-    if (messageIds.length === 0) {
-      return [];
-    }
-    return this.dataSource.getRepository(ForsendelseAttemptEntity).findBy({ messageId: In([...messageIds]) });
-  }
-
-  async events(mottakId: string): Promise<ForsendelseEventEntity[]> {
-    return this.dataSource.getRepository(ForsendelseEventEntity).find({ where: { mottakId }, order: { id: 'ASC' } });
-  }
-
-  /** Rows in `state` whose last transition is older than `before`, oldest first (reconcile). */
-  async findStale(state: ForsendelseState, before: Date, limit: number): Promise<ForsendelseEntity[]> {
-    return this.dataSource
-      .getRepository(ForsendelseEntity)
-      .createQueryBuilder('f')
-      .where('f.state = :state AND f.state_changed_at < :before', { state, before })
-      .orderBy('f.state_changed_at', 'ASC')
-      .limit(limit)
-      .getMany();
   }
 
   /**
@@ -369,108 +299,6 @@ export class ForsendelseRepository {
       );
       return counts;
     });
-  }
-
-  /** A page of rows, newest change first, optionally of one state (admin list). */
-  async page(
-    state: ForsendelseState | undefined,
-    offset: number,
-    limit: number,
-  ): Promise<[ForsendelseEntity[], number]> {
-    return this.dataSource.getRepository(ForsendelseEntity).findAndCount({
-      where: state ? { state } : {},
-      order: { stateChangedAt: 'DESC', mottakId: 'ASC' },
-      skip: offset,
-      take: limit,
-    });
-  }
-
-  /**
-   * A page of rows that got a status after delivery which a confirm cannot undo (a FEIL after LEVERT), newest
-   * change first: the ones operators must take up with the receiver (admin list).
-   */
-  async pageWithLateStatus(offset: number, limit: number): Promise<[ForsendelseEntity[], number]> {
-    return this.dataSource
-      .getRepository(ForsendelseEntity)
-      .createQueryBuilder('f')
-      .where(
-        `EXISTS (SELECT 1 FROM forsendelse_event e
-                  WHERE e.mottak_id = f.mottak_id AND e.kind = 'note' AND (e.detail->>'lateFeil') = 'true')`,
-      )
-      .orderBy('f.state_changed_at', 'DESC')
-      .addOrderBy('f.mottak_id', 'ASC')
-      .offset(offset)
-      .limit(limit)
-      .getManyAndCount();
-  }
-
-  /** FAILED rows whose reason contains `reasonContains` (case-insensitive), oldest first (admin replay). */
-  async findFailed(reasonContains: string | undefined, limit: number): Promise<ForsendelseEntity[]> {
-    const query = this.dataSource
-      .getRepository(ForsendelseEntity)
-      .createQueryBuilder('f')
-      .where(`f.state = 'FAILED'`)
-      .orderBy('f.state_changed_at', 'ASC')
-      .limit(limit);
-    if (reasonContains) {
-      query.andWhere(`f.failure_reason ILIKE :pattern`, { pattern: `%${reasonContains.replace(/[\\%_]/g, '\\$&')}%` });
-    }
-    return query.getMany();
-  }
-
-  /**
-   * The figures of the metrics collector, without reading the whole table: the in-flight states through
-   * forsendelse_in_flight_idx (with the creation time of their oldest row), FAILED through forsendelse_failed_idx,
-   * and CONFIRMED — the bulk — exactly only while the table is small, else Postgres's own estimate.
-   */
-  async figures(): Promise<{
-    counts: Record<ForsendelseState, number>;
-    oldestCreatedMs: Partial<Record<ForsendelseState, number>>;
-    confirmedEstimated: boolean;
-  }> {
-    const counts = zeroCounts();
-    const oldestCreatedMs: Partial<Record<ForsendelseState, number>> = {};
-    const inFlight = await this.dataSource.query<{ state: ForsendelseState; n: number; oldest: number }[]>(
-      `SELECT state, count(*)::int AS n, (extract(epoch FROM min(created_at)) * 1000)::float8 AS oldest
-         FROM forsendelse WHERE state IN ('DISCOVERED', 'FORWARDING', 'SENT', 'DELIVERED') GROUP BY state`,
-    );
-    for (const row of inFlight) {
-      counts[row.state] = row.n;
-      oldestCreatedMs[row.state] = row.oldest;
-    }
-    const [failed] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM forsendelse WHERE state = 'FAILED'`,
-    );
-    counts.FAILED = failed.n;
-    const [estimate] = await this.dataSource.query<{ rows: number }[]>(
-      `SELECT reltuples::float8 AS rows FROM pg_class WHERE oid = 'forsendelse'::regclass`,
-    );
-    // -1: never analysed (a new table). Below the bound a count is cheap; above it, an estimate is what we can afford.
-    const confirmedEstimated = estimate.rows > EXACT_CONFIRMED_COUNT_UP_TO;
-    if (confirmedEstimated) {
-      const others = Object.values(counts).reduce((sum, n) => sum + n, 0);
-      counts.CONFIRMED = Math.max(0, Math.round(estimate.rows) - others);
-    } else {
-      const [confirmed] = await this.dataSource.query<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM forsendelse WHERE state = 'CONFIRMED'`,
-      );
-      counts.CONFIRMED = confirmed.n;
-    }
-    return { counts, oldestCreatedMs, confirmedEstimated };
-  }
-
-  async countByState(): Promise<Record<ForsendelseState, number>> {
-    const rows = await this.dataSource.query<
-      {
-        state: ForsendelseState;
-        n: number;
-      }[]
-    >(`SELECT state, count(*)::int AS n FROM forsendelse GROUP BY state`);
-    const counts = zeroCounts();
-    for (const row of rows) {
-      counts[row.state] = row.n;
-    }
-    return counts;
   }
 
   private async transitionIn(em: EntityManager, request: TransitionRequest): Promise<boolean> {
@@ -510,7 +338,7 @@ export class ForsendelseRepository {
   private async startAttemptIn(
     em: EntityManager,
     mottakId: string,
-    from: 'DISCOVERED' | 'SENT' | 'FAILED',
+    from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<ForsendelseEntity | undefined> {
@@ -521,8 +349,10 @@ export class ForsendelseRepository {
          UPDATE forsendelse
             SET state = 'FORWARDING', state_changed_at = now(), attempt = $3, message_id = $4,
                 send_requested_at = CASE WHEN attempt = $3 THEN send_requested_at END,
+                send_cancelled_at = CASE WHEN attempt = $3 THEN send_cancelled_at END,
                 failure_reason = NULL
           WHERE mottak_id = $1 AND state = $2 AND attempt = $5
+            AND ($2 <> 'FORWARDING' OR send_cancelled_at IS NOT NULL)
           RETURNING *
        ), attempt_recorded AS (
          INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt)
@@ -604,9 +434,4 @@ export class ForsendelseRepository {
       ],
     );
   }
-}
-
-/** Every state at 0: a state without rows is still reported. */
-function zeroCounts(): Record<ForsendelseState, number> {
-  return { DISCOVERED: 0, FORWARDING: 0, SENT: 0, DELIVERED: 0, CONFIRMED: 0, FAILED: 0 };
 }
