@@ -131,6 +131,44 @@ describe('integrasjonspunkt simulator: POST /api/messages/out/multipart', () => 
     expect(trace.sendRejected).toBe(1);
   });
 
+  it('sends as POST /{messageId} does: the same send faults and the same copy queue', async () => {
+    await ip.control('POST', '/settings', { sendDelayMs: 86_400_000 });
+    await ip.control('POST', '/faults/send', { when: 'before-queue' });
+    const before = anSbd();
+    const failed = await post(ready(before));
+    expectSpringError(
+      failed.body,
+      500,
+      'org.springframework.jms.UncategorizedJmsException',
+      '/api/messages/out/multipart',
+    );
+    expect(await ip.trace(messageIdOf(before))).toMatchObject({
+      outMessage: 'present',
+      sendAccepted: 0,
+      sendFailed: { beforeQueue: 1, afterQueue: 0 },
+    });
+    expect((await ip.control('GET', '/send-queue')).body).toEqual({ queue: 0, transmission: 0 });
+
+    await ip.control('POST', '/faults/send', { when: 'after-queue', status: 504 });
+    const after = anSbd();
+    const res = await fetch(`${ip.url}/api/messages/out/multipart`, { method: 'POST', body: ready(after) });
+    expect(res.status).toBe(504);
+    expect(await res.text()).toContain('504 Proxy Error');
+    expect((await ip.control('GET', '/send-queue')).body).toEqual({ queue: 1, transmission: 0 });
+    expect((await ip.control('POST', '/send-queue/release', { stage: 'queue' })).body).toMatchObject({ released: 1 });
+    expect(await waitForStatuses(ip, messageIdOf(after), ['LEVERT'])).toEqual([
+      'OPPRETTET',
+      'SENDT',
+      'MOTTATT',
+      'LEVERT',
+    ]);
+    expect(await ip.trace(messageIdOf(after))).toMatchObject({
+      sendAccepted: 1,
+      sendFailed: { beforeQueue: 0, afterQueue: 1 },
+      copiesDelivered: 1,
+    });
+  });
+
   it('treats a non-multipart POST as the send of a message named "multipart", as Spring does', async () => {
     const res = await post(JSON.stringify(anSbd()), 'application/json');
     expectSpringError(res.body, 404, `${EX}MessageNotFoundException`, '/api/messages/out/multipart');
