@@ -65,7 +65,16 @@ async function main(): Promise<number> {
     const sims = await startSimulators({
       maskinporten: { port: 0, keysDir },
       brreg: { port: 0 },
-      integrasjonspunkt: { port: 0, statusDelayMs: 300, sendDelayMs: 50, ttlCheckIntervalMs: 0 },
+      // As unkind as the real IP: statuses readable only after their webhook event, some LEST and ANNET.
+      integrasjonspunkt: {
+        port: 0,
+        statusDelayMs: 300,
+        sendDelayMs: 50,
+        ttlCheckIntervalMs: 0,
+        statusCommitDelayMs: 200,
+        lestRate: 0.5,
+        annetRate: 0.34,
+      },
     });
     cleanups.push(() => sims.close());
     process.stdout.write(

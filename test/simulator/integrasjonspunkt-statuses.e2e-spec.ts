@@ -27,6 +27,8 @@ describe('integrasjonspunkt simulator: statuses, conversations and status progre
     statusQueueIncludes: [],
     statusTimeFilterExclusive: false,
     statusCommitDelayMs: 0,
+    lestRate: 0,
+    annetRate: 0,
   });
   let ip: IpTestClient;
 
@@ -56,6 +58,36 @@ describe('integrasjonspunkt simulator: statuses, conversations and status progre
       const conversation = await ip.json<ConversationBody>('GET', `/api/conversations/messageId/${messageId}`);
       expect(conversation.body.finished).toBe(true);
       expect(conversation.body.serviceIdentifier).toBe(service);
+    });
+
+    it('adds ANNET before LEVERT and LEST after it at their rates, spread evenly over the messages', async () => {
+      await ip.control('POST', '/settings', { lestRate: 0.5, annetRate: 0.5 });
+      const plain = await delivered();
+      const second = await ip.createReadyMessage();
+      await waitForStatuses(ip, second, ['LEST']);
+      await ip.control('POST', '/settings', { lestRate: 0, annetRate: 0 });
+      expect(await ip.statusNames(plain)).toEqual(['OPPRETTET', 'SENDT', 'MOTTATT', 'LEVERT']);
+      expect(await ip.statusNames(second)).toEqual(['OPPRETTET', 'SENDT', 'MOTTATT', 'ANNET', 'LEVERT', 'LEST']);
+      const conversation = await ip.json<ConversationBody>('GET', `/api/conversations/messageId/${second}`);
+      expect(conversation.body.finished).toBe(true);
+    });
+
+    it.each([
+      ['DPV', ['OPPRETTET', 'SENDT', 'ANNET', 'LEVERT', 'LEST']],
+      ['DPF', ['OPPRETTET', 'SENDT', 'LEVERT', 'LEST']],
+    ])('gives %s its own extras (DPF never reports ANNET)', async (service, expected) => {
+      await ip.control('PUT', `/receivers/${RECEIVER}`, { service });
+      await ip.control('POST', '/settings', { lestRate: 1, annetRate: 1 });
+      const messageId = await ip.createReadyMessage();
+      await waitForStatuses(ip, messageId, ['LEST']);
+      await ip.control('POST', '/settings', { lestRate: 0, annetRate: 0 });
+      expect(await ip.statusNames(messageId)).toEqual(expected);
+    });
+
+    it('refuses a rate outside 0–1', async () => {
+      expect((await ip.control('POST', '/settings', { lestRate: 1.5 })).status).toBe(400);
+      expect((await ip.control('POST', '/settings', { annetRate: -0.1 })).status).toBe(400);
+      await expect(startIp({ lestRate: 2 })).rejects.toThrow('lestRate must be a number from 0 to 1');
     });
 
     it('waits statusDelayMs between steps', async () => {
@@ -309,6 +341,8 @@ describe('integrasjonspunkt simulator: statuses, conversations and status progre
       ['LEVETID_UTLOPT', ['OPPRETTET', 'SENDT', 'MOTTATT', 'LEVETID_UTLOPT']],
       ['LATE_LEVERT', ['OPPRETTET', 'SENDT', 'MOTTATT', 'LEVETID_UTLOPT', 'LEVERT']],
       ['FEIL_AFTER_LEVERT', ['OPPRETTET', 'SENDT', 'MOTTATT', 'LEVERT', 'FEIL']],
+      ['LEST', ['OPPRETTET', 'SENDT', 'MOTTATT', 'LEVERT', 'LEST']],
+      ['ANNET', ['OPPRETTET', 'SENDT', 'MOTTATT', 'ANNET', 'LEVERT']],
     ])('preset %s for a messageId', async (preset, expected) => {
       const sbd = anSbd();
       await ip.control('POST', '/scripts', { match: { messageId: messageIdOf(sbd) }, preset });

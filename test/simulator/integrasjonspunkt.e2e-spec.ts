@@ -127,7 +127,41 @@ describe('integrasjonspunkt simulator: capabilities, message creation, auth and 
       ]);
     });
 
-    it('refuses an SBD with a third top-level key with 400', async () => {
+    it('answers 500 IllegalArgumentException for an SBD with a third top-level key, as the IP does', async () => {
+      const res = await ip.create({ ...anSbd(), extra: {} });
+      expect(res.status).toBe(500);
+      expectSpringError(res.body, 500, 'java.lang.IllegalArgumentException', '/api/messages/out');
+      expect(res.body.message).toBe('Expected token END_OBJECT, but found FIELD_NAME');
+    });
+
+    it('answers 500 for a repeated top-level key, which JSON.parse alone would hide', async () => {
+      const sbd = anSbd();
+      const text = JSON.stringify(sbd).replace(/}$/, ',"arkivmelding":{"sikkerhetsnivaa":3}}');
+      const res = await ip.json('POST', '/api/messages/out', text);
+      expect(res.status).toBe(500);
+      expect(res.body.message).toBe('Expected token END_OBJECT, but found FIELD_NAME');
+    });
+
+    it('answers 500 for a business key that is not the document type, a missing one and an unknown type', async () => {
+      const sbd = anSbd();
+      const wrongKey = { standardBusinessDocumentHeader: sbd.standardBusinessDocumentHeader, avtalt: {} };
+      const res = await ip.create(wrongKey);
+      expect(res.status).toBe(500);
+      expect(res.body.message).toBe('Expected to find field named arkivmelding, but found avtalt');
+      const missing = await ip.create({ standardBusinessDocumentHeader: sbd.standardBusinessDocumentHeader });
+      expect(missing.status).toBe(500);
+      expect(missing.body.message).toBe('Expected token FIELD_NAME, but found END_OBJECT');
+      sbd.standardBusinessDocumentHeader.documentIdentification.type = 'brev';
+      const unknown = await ip.create(sbd);
+      expect(unknown.status).toBe(500);
+      expect(unknown.body.exception).toBe('java.lang.IllegalArgumentException');
+      expect(unknown.body.message).toMatch(
+        /^Unknown BusinessMessageType = brev\. Expecting one of status,arkivmelding,/,
+      );
+    });
+
+    it('answers shape errors with 400 HttpMessageNotReadableException when sbdShapeErrorStatus is 400', async () => {
+      await ip.control('POST', '/settings', { sbdShapeErrorStatus: 400 });
       const res = await ip.create({ ...anSbd(), extra: {} });
       expect(res.status).toBe(400);
       expectSpringError(
@@ -137,28 +171,7 @@ describe('integrasjonspunkt simulator: capabilities, message creation, auth and 
         '/api/messages/out',
       );
       expect(res.body.message).toBe('JSON parse error: Expected token END_OBJECT, but found FIELD_NAME');
-    });
-
-    it('refuses a repeated top-level key, which JSON.parse alone would hide', async () => {
-      const sbd = anSbd();
-      const text = JSON.stringify(sbd).replace(/}$/, ',"arkivmelding":{"sikkerhetsnivaa":3}}');
-      const res = await ip.json('POST', '/api/messages/out', text);
-      expect(res.status).toBe(400);
-      expect(res.body.message).toBe('JSON parse error: Expected token END_OBJECT, but found FIELD_NAME');
-    });
-
-    it('refuses a business key that is not the document type, and an unknown type', async () => {
-      const sbd = anSbd();
-      const wrongKey = { standardBusinessDocumentHeader: sbd.standardBusinessDocumentHeader, avtalt: {} };
-      const res = await ip.create(wrongKey);
-      expect(res.status).toBe(400);
-      expect(res.body.message).toBe('JSON parse error: Expected to find field named arkivmelding, but found avtalt');
-      sbd.standardBusinessDocumentHeader.documentIdentification.type = 'brev';
-      const unknown = await ip.create(sbd);
-      expect(unknown.status).toBe(400);
-      expect(unknown.body.message).toMatch(
-        /^JSON parse error: Unknown BusinessMessageType = brev\. Expecting one of status,arkivmelding,/,
-      );
+      await ip.control('POST', '/settings', { sbdShapeErrorStatus: 500 });
     });
 
     it('accepts the business message before the header', async () => {

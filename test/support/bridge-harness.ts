@@ -22,7 +22,12 @@ export function testKeys(): Promise<TestKeys> {
   return keysPromise;
 }
 
-/** The simulators on ephemeral ports, with the test keys trusted and statuses progressing quickly. */
+/**
+ * The simulators on ephemeral ports, with the test keys trusted and statuses progressing quickly, and the IP as
+ * unkind as the real one: a webhook event arrives before its status can be read (300 ms, under the bridge's 1 s
+ * second re-read), every second message is also LEST after LEVERT, and about every third DPO/DPV one gets an
+ * ANNET before LEVERT.
+ */
 export async function startTestSimulators(options: SimulatorSetOptions = {}): Promise<SimulatorSet> {
   const keys = await testKeys();
   return startSimulators({
@@ -33,6 +38,9 @@ export async function startTestSimulators(options: SimulatorSetOptions = {}): Pr
       statusDelayMs: 20,
       sendDelayMs: 10,
       ttlCheckIntervalMs: 0,
+      statusCommitDelayMs: 300,
+      lestRate: 0.5,
+      annetRate: 0.34,
       ...options.integrasjonspunkt,
     },
   });

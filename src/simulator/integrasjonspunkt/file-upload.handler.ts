@@ -4,7 +4,7 @@ import { ARKIVMELDING_FILE, readArkivmelding, type ArkivmeldingInfo } from './ar
 import { queryString, type IpContext } from './ip.context';
 import { ipErrors, springErrors } from './ip.errors';
 import type { SimulatedService } from './integrasjonspunkt-sim.options';
-import type { FileRecord, OutMessage } from './ip.store';
+import type { Conversation, FileRecord, OutMessage } from './ip.store';
 
 /** Spring `DataSize` units are binary: the IP's `1GB` is 2^30 bytes, `250MB` is 250 · 2^20. */
 const MIB = 1024 * 1024;
@@ -174,14 +174,7 @@ async function upload(ctx: IpContext, req: Request, res: Response): Promise<void
   const lengthHeader = req.headers['content-length'];
   const declaredSize = lengthHeader === undefined ? -1 : Number(lengthHeader);
 
-  // NextMoveValidator.validateFile, in its order.
-  if (filename !== null && out.files.some((f) => f.filename === filename)) {
-    throw ipErrors.duplicateFilename(filename);
-  }
-  checkSize(ctx, out, declaredSize);
-  if (out.serviceIdentifier === 'DPV' && (title === undefined || title.trim() === '')) {
-    throw ipErrors.missingFileTitle('DPV');
-  }
+  validateFile(ctx, out, { filename, title, declaredSize });
 
   const isArkivmelding = filename === ARKIVMELDING_FILE;
   const keepLimit = isArkivmelding ? ARKIVMELDING_PARSE_BYTES : KEPT_FILE_BYTES;
@@ -205,9 +198,52 @@ async function upload(ctx: IpContext, req: Request, res: Response): Promise<void
     }
   }
   const content = kept === undefined ? undefined : Buffer.concat(kept);
+  addFile(ctx, out, conversation, {
+    filename,
+    title,
+    contentType,
+    declaredSize,
+    size,
+    sha256: hash.digest('hex'),
+    content,
+  });
+  res.status(200).end();
+}
 
+/** A file as the IP's `validateFile` sees it, before its content is read. */
+export interface FileHeader {
+  filename: string | null;
+  title?: string;
+  /** Content-Length, or −1 for a chunked upload. */
+  declaredSize: number;
+}
+
+/** A received file; `content` is undefined when it was too large to keep. */
+export interface ReceivedFile extends FileHeader {
+  contentType: string;
+  size: number;
+  sha256: string;
+  content?: Buffer;
+}
+
+/** `NextMoveValidator.validateFile`, in its order: duplicate name, the service's size limit, DPV's title. */
+export function validateFile(ctx: IpContext, out: OutMessage, file: FileHeader): void {
+  const { filename, title } = file;
+  if (filename !== null && out.files.some((f) => f.filename === filename)) {
+    throw ipErrors.duplicateFilename(filename);
+  }
+  checkSize(ctx, out, file.declaredSize);
+  if (out.serviceIdentifier === 'DPV' && (title === undefined || title.trim() === '')) {
+    throw ipErrors.missingFileTitle('DPV');
+  }
+}
+
+/** `NextMoveMessageService.addFile` after the bytes are in: reads an arkivmelding.xml, then records the file. */
+export function addFile(ctx: IpContext, out: OutMessage, conversation: Conversation, file: ReceivedFile): void {
+  const { filename, title, content } = file;
+  const messageId = out.messageId;
   let arkivmelding: ArkivmeldingInfo | undefined;
-  if (isArkivmelding) {
+  if (filename === ARKIVMELDING_FILE) {
     if (content === undefined) {
       throw springErrors.internal(
         'no.difi.meldingsutveksling.nextmove.NextMoveRuntimeException',
@@ -220,10 +256,10 @@ async function upload(ctx: IpContext, req: Request, res: Response): Promise<void
 
   const record: FileRecord = {
     filename,
-    contentType,
-    declaredSize,
-    size,
-    sha256: hash.digest('hex'),
+    contentType: file.contentType,
+    declaredSize: file.declaredSize,
+    size: file.size,
+    sha256: file.sha256,
     uploadedAtMs: Date.now(),
     stored: false,
   };
@@ -250,5 +286,4 @@ async function upload(ctx: IpContext, req: Request, res: Response): Promise<void
     }
     conversation.lastUpdateMs = Date.now();
   }
-  res.status(200).end();
 }

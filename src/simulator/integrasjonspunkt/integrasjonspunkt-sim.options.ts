@@ -16,6 +16,28 @@ export interface IntegrasjonspunktSimulatorOptions {
   /** Delay between automatic status steps after SENDT (DPO: → MOTTATT → LEVERT; DPV: → LEVERT). 0 in tests. */
   statusDelayMs: number;
   /**
+   * Share (0–1) of unscripted messages whose receiver also reads them: LEST follows LEVERT. The real IP reports
+   * LEST for DPO, DPV and DPF alike; 0 keeps the course to the statuses that decide the outcome. Spread evenly
+   * (0.5: every second message, starting with the second), not drawn.
+   */
+  lestRate: number;
+  /**
+   * Share (0–1) of unscripted DPO and DPV messages that get an ANNET before LEVERT (a status the IP cannot map,
+   * e.g. an unknown Altinn correspondence status). DPF never reports one. Spread evenly over all unscripted
+   * messages, as `lestRate`.
+   */
+  annetRate: number;
+  /**
+   * Share (0–1) of arkivmelding conversations for which an OK `arkivmelding_kvittering` lands in the incoming queue
+   * at LEVERT, spread evenly (the IP itself makes one for DPV at LEVERT and for DPF at LEST). 0 = only those posted
+   * through the control API.
+   */
+  autoKvitteringRate: number;
+  /** How long a peek locks an incoming message (the IP's `difi.move.nextmove.lockTimeoutMinutes`, 5). */
+  incomingLockTimeoutMs: number;
+  /** How often expired locks are released (the IP's `NextMoveInMessageUnlocker`, every 5 s). */
+  incomingUnlockIntervalMs: number;
+  /**
    * How long a copy waits on the IP's internal queue, from an accepted `POST /api/messages/out/{id}` until the
    * sender reads its files (a DELETE of the out-message in this window makes the copy fail).
    */
@@ -47,8 +69,10 @@ export interface IntegrasjonspunktSimulatorOptions {
    */
   statusCommitDelayMs: number;
   /**
-   * Status of an SBD whose top level is not exactly `header` + the business-message key. The brief asks for 400;
-   * the IP's deserializer throws an IllegalArgumentException that Spring does not map, so 500 is likely there.
+   * Status of an SBD whose top level is not exactly `header` + the business-message key (a third key, a missing or
+   * misnamed business key, an unknown type). The IP's `StandardBusinessDocumentDeserializer` (efm-common) throws
+   * an IllegalArgumentException that neither Jackson nor Spring turns into a 400, so the IP answers 500; 400
+   * (`HttpMessageNotReadableException`) is the kinder answer of a fixed IP.
    */
   sbdShapeErrorStatus: 400 | 500;
   /** Conversations kept; past it the oldest finished ones (then the oldest) age out with their statuses. */
@@ -69,6 +93,11 @@ export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions =
   host: '127.0.0.1',
   seed: 1,
   statusDelayMs: 1000,
+  lestRate: 0,
+  annetRate: 0,
+  autoKvitteringRate: 0,
+  incomingLockTimeoutMs: 300_000,
+  incomingUnlockIntervalMs: 5_000,
   sendDelayMs: 50,
   sendTransmitMs: 0,
   defaultCapability: 'DPO',
@@ -76,7 +105,7 @@ export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions =
   statusQueueIncludes: [],
   statusTimeFilterExclusive: false,
   statusCommitDelayMs: 0,
-  sbdShapeErrorStatus: 400,
+  sbdShapeErrorStatus: 500,
   capacity: 50_000,
   timeZone: 'Europe/Oslo',
   webhookTimeoutMs: 10_000,

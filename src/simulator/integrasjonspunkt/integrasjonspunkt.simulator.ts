@@ -17,6 +17,9 @@ import type { IpContext } from './ip.context';
 import { IpHttpError, springErrors, writeSpringError } from './ip.errors';
 import { ipOperation } from './ip-operations';
 import { IpStore } from './ip.store';
+import { autoKvittering } from './incoming-messages';
+import { IncomingQueue } from './incoming-queue';
+import { registerMessageInRoutes } from './messages-in.routes';
 import { registerMessageOutRoutes } from './messages-out.routes';
 import { SendFaults } from './send-faults';
 import { StatusProgression } from './status-progression';
@@ -41,7 +44,10 @@ const ROUTE_METHODS: [RegExp, string[]][] = [
   [/^\/api\/capabilities\/[^/]+$/, ['GET']],
   [/^\/api\/messages\/out$/, ['GET', 'POST']],
   [/^\/api\/messages\/out\/[^/]+$/, ['GET', 'PUT', 'POST', 'DELETE']],
-  [/^\/api\/messages\/in\/peek$/, ['GET']],
+  [/^\/api\/messages\/in$/, ['GET']],
+  [/^\/api\/messages\/in\/peek$/, ['GET', 'DELETE']],
+  [/^\/api\/messages\/in\/pop\/[^/]+$/, ['GET']],
+  [/^\/api\/messages\/in\/[^/]+$/, ['DELETE']],
   [/^\/api\/conversations$/, ['GET']],
   [/^\/api\/conversations\/queue$/, ['GET']],
   [/^\/api\/conversations\/messageId\/[^/]+$/, ['GET', 'DELETE']],
@@ -82,9 +88,16 @@ function resolveOptions(options: Partial<IntegrasjonspunktSimulatorOptions>): In
     'sendTransmitMs',
     'ttlCheckIntervalMs',
     'statusCommitDelayMs',
+    'incomingLockTimeoutMs',
+    'incomingUnlockIntervalMs',
   ] as const) {
     if (!Number.isFinite(settings[key]) || settings[key] < 0) {
       throw new Error(`${key} must be a number ≥ 0`);
+    }
+  }
+  for (const key of ['lestRate', 'annetRate', 'autoKvitteringRate'] as const) {
+    if (!Number.isFinite(settings[key]) || settings[key] < 0 || settings[key] > 1) {
+      throw new Error(`${key} must be a number from 0 to 1`);
     }
   }
   new Intl.DateTimeFormat('en-US', { timeZone: settings.timeZone });
@@ -116,6 +129,10 @@ export async function startIntegrasjonspunktSimulator(
   const ttl = new TtlWatcher(store, () => settings.ttlCheckIntervalMs);
   ttl.start();
   const uploadHangs = new UploadHangs();
+  const incoming = new IncomingQueue(() => ({
+    lockTimeoutMs: settings.incomingLockTimeoutMs,
+    unlockIntervalMs: settings.incomingUnlockIntervalMs,
+  }));
   const sendFaults = new SendFaults(settings.seed);
   const ctx: IpContext = {
     settings,
@@ -128,8 +145,10 @@ export async function startIntegrasjonspunktSimulator(
     random,
     timers,
     uploadHangs,
+    incoming,
     sendFaults,
   };
+  store.onStatusAnnounced(autoKvittering(ctx));
 
   const respondServerError = (req: Request, res: Response): void =>
     writeSpringError(
@@ -158,6 +177,7 @@ export async function startIntegrasjonspunktSimulator(
       pusher.faults.clear();
       pusher.log.clear();
       uploadHangs.clear();
+      incoming.clear();
       sendFaults.clear();
     },
   });
@@ -190,10 +210,7 @@ export async function startIntegrasjonspunktSimulator(
   });
   registerCapabilityRoutes(api, ctx);
   registerMessageOutRoutes(api, ctx);
-  api.get('/api/messages/in/peek', (_req, res) => {
-    // The simulator receives nothing: the peek finds no incoming message.
-    res.status(204).end();
-  });
+  registerMessageInRoutes(api, ctx);
   registerConversationRoutes(api, ctx);
   registerStatusRoutes(api, ctx);
   registerSubscriptionRoutes(api, ctx);

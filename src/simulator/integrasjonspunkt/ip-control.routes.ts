@@ -2,6 +2,8 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { parseControlBody } from '../common/simulator-app';
 import { receiverConfigSchema } from './capability.registry';
+import { incomingSchema, kvitteringFor, kvitteringSchema, otherIncoming } from './incoming-messages';
+import type { IncomingMessage } from './incoming-queue';
 import { SIMULATED_SERVICES } from './integrasjonspunkt-sim.options';
 import { queryString, statusJson, timeText, type IpContext } from './ip.context';
 import { STATUS_NAMES, type Conversation } from './ip.store';
@@ -13,6 +15,11 @@ import { webhookFaultsSchema } from './webhook-faults';
 
 const settingsSchema = z.strictObject({
   statusDelayMs: z.number().int().min(0).max(86_400_000).optional(),
+  lestRate: z.number().min(0).max(1).optional(),
+  annetRate: z.number().min(0).max(1).optional(),
+  autoKvitteringRate: z.number().min(0).max(1).optional(),
+  incomingLockTimeoutMs: z.number().int().min(0).max(86_400_000).optional(),
+  incomingUnlockIntervalMs: z.number().int().min(1).max(600_000).optional(),
   sendDelayMs: z.number().int().min(0).max(86_400_000).optional(),
   sendTransmitMs: z.number().int().min(0).max(86_400_000).optional(),
   defaultCapability: z.enum(SIMULATED_SERVICES).optional(),
@@ -235,6 +242,29 @@ export function createIpControlRouter(ctx: IpContext): Router {
     res.json(ipFaults(ctx));
   });
 
+  control.post('/incoming/kvittering', (req, res) => {
+    const body = parseControlBody(kvitteringSchema, req.body);
+    const conversation = ctx.store.conversationByMessageId(body.messageId);
+    if (conversation === undefined) {
+      res.status(404).json({ error: `no message ${body.messageId}` });
+      return;
+    }
+    res.json(incomingView(ctx, kvitteringFor(ctx, conversation, body.receiptType, body.messages)));
+  });
+
+  control.post('/incoming', async (req, res) => {
+    res.json(incomingView(ctx, await otherIncoming(ctx, parseControlBody(incomingSchema, req.body))));
+  });
+
+  control.get('/incoming', (_req, res) => {
+    res.json(ctx.incoming.all().map((m) => incomingView(ctx, m)));
+  });
+
+  control.delete('/incoming', (_req, res) => {
+    ctx.incoming.clear();
+    res.status(204).end();
+  });
+
   control.get('/send-queue', (_req, res) => {
     res.json(ctx.progression.pendingCounts());
   });
@@ -250,6 +280,25 @@ export function createIpControlRouter(ctx: IpContext): Router {
   });
 
   return control;
+}
+
+/** An incoming message as the control API shows it: its ids, its lock and what the client did with it. */
+function incomingView(ctx: IpContext, m: IncomingMessage): Record<string, unknown> {
+  const locked = ctx.incoming.isLocked(m);
+  return {
+    messageId: m.messageId,
+    conversationId: m.conversationId,
+    process: m.processIdentifier,
+    type: m.type,
+    sender: m.senderIdentifier,
+    receiver: m.receiverIdentifier,
+    service: m.serviceIdentifier,
+    locked,
+    lockTimeout: locked && m.lockTimeoutMs !== undefined ? timeText(ctx, m.lockTimeoutMs) : null,
+    locks: m.locks,
+    pops: m.pops,
+    sbd: m.sbd,
+  };
 }
 
 function ipFaults(ctx: IpContext): Record<string, unknown> {

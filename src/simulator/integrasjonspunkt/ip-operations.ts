@@ -7,8 +7,8 @@ const CONVERSATION = /^\/api\/conversations\/messageId\/([^/]+)$/;
 
 /** The integrasjonspunkt's operations for the request observer, with the messageId and file they name. */
 export function ipOperation(req: Request): RequestOperation | undefined {
-  if (req.path === '/api/messages/out' && req.method === 'POST') {
-    // The messageId is in the body, which is not read yet.
+  if ((req.path === '/api/messages/out' || req.path === '/api/messages/out/multipart') && req.method === 'POST') {
+    // The messageId is in the body, which is not read yet. (The one-step multipart call also sends.)
     return { operation: 'create' };
   }
   const message = MESSAGE_OUT.exec(req.path);

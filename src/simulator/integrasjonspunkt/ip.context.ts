@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { SeededRandom } from '../common/seeded-random';
 import type { CapabilityRegistry } from './capability.registry';
+import type { IncomingQueue } from './incoming-queue';
 import type { IntegrasjonspunktSimulatorOptions } from './integrasjonspunkt-sim.options';
 import { fieldError, springErrors, type SpringFieldError } from './ip.errors';
 import { formatInZone } from './ip-time';
@@ -24,6 +25,7 @@ export interface IpContext {
   random: SeededRandom;
   timers: TimerSet;
   uploadHangs: UploadHangs;
+  incoming: IncomingQueue;
   sendFaults: SendFaults;
 }
 

@@ -119,6 +119,12 @@ export const ipErrors = {
       `${EX}MaxFileSizeExceededException`,
       `The combined file size for all attachments (${size}) exceeds the maximum allowed upload size for the target service (${service}, ${limit})`,
     ),
+  multipartFileTooLarge: (filename: string, maxBytes: number) =>
+    new IpHttpError(
+      400,
+      `${EX}MultipartFileToLargeException`,
+      `The attachment named '${filename}' is too large. The maximum size for multipart requests is ${javaLong(maxBytes)} bytes. Please use the non-multipart API to avoid such problems.`,
+    ),
   duplicateFilename: (filename: string) =>
     new IpHttpError(400, `${EX}DuplicateFilenameException`, `Filename already exists in message: ${filename}.`),
   timeToLive: (expectedResponseDateTime: string) =>

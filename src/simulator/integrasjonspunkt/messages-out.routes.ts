@@ -2,6 +2,7 @@ import type { Response, Router } from 'express';
 import { ARKIVMELDING_FILE } from './arkivmelding.reader';
 import { srParameterText } from './capabilities.routes';
 import { handleUpload } from './file-upload.handler';
+import { createFromMultipart, isMultipartRequest } from './multipart-send.handler';
 import { queryString, readSmallBody, requireJsonContentType, type IpContext } from './ip.context';
 import { IpHttpError, ipErrors, springErrors } from './ip.errors';
 import { compareIpDateTime, formatIpDateTime, instant, parseIsoDateTime } from './ip-time';
@@ -274,40 +275,59 @@ export function registerMessageOutRoutes(router: Router, ctx: IpContext): void {
 
   router.put('/api/messages/out/:messageId', (req, res) => handleUpload(ctx, req, res));
 
-  router.post('/api/messages/out/multipart', () => {
-    throw springErrors.internal(
-      'java.lang.UnsupportedOperationException',
-      'The simulator does not implement the one-step multipart API',
-    );
+  router.post('/api/messages/out/multipart', async (req, res, next) => {
+    if (!isMultipartRequest(req)) {
+      // Its mapping consumes multipart/form-data only: anything else is the send of a message named "multipart".
+      next();
+      return;
+    }
+    const out = await createFromMultipart(ctx, req, (sbd) => createMessage(ctx, sbd));
+    // The same send as POST /{messageId} (its faults and its copy queue); the created message stays if it fails.
+    const failure = sendMessage(ctx, out.messageId);
+    if (failure !== undefined) {
+      answerSendFault(res, failure);
+      return;
+    }
+    res.json(out.sbd);
   });
 
   router.post('/api/messages/out/:messageId', (req, res) => {
-    const messageId = req.params.messageId;
-    const out = ctx.store.outMessage(messageId);
-    const conversation = ctx.store.conversationByMessageId(messageId);
-    if (out === undefined || conversation === undefined) {
-      throw ipErrors.messageNotFound(messageId);
-    }
-    try {
-      validateSend(ctx, out, conversation);
-    } catch (error) {
-      conversation.trace.sendRejected += 1;
-      throw error;
-    }
-    // NextMoveMessageService.sendMessage: validate, then enqueue, nothing else (no status, no flag, no lock),
-    // so every accepted POST queues another copy.
-    const fault = ctx.sendFaults.take(messageId);
-    if (fault?.when === 'before-queue') {
-      conversation.trace.sendFailed.beforeQueue += 1;
-      answerSendFault(res, fault.error);
-      return;
-    }
-    ctx.progression.enqueueSend(conversation);
-    if (fault?.when === 'after-queue') {
-      conversation.trace.sendFailed.afterQueue += 1;
-      answerSendFault(res, fault.error);
+    const failure = sendMessage(ctx, req.params.messageId);
+    if (failure !== undefined) {
+      answerSendFault(res, failure);
       return;
     }
     res.status(200).end();
   });
+}
+
+/**
+ * `NextMoveMessageService.sendMessage`: the checks, then another copy on the internal queue. A rejected send
+ * throws; a send fault armed through the control API comes back as the error to answer with (the copy is queued
+ * or not as the fault's point says).
+ */
+function sendMessage(ctx: IpContext, messageId: string): IpHttpError | ProxyError | undefined {
+  const out = ctx.store.outMessage(messageId);
+  const conversation = ctx.store.conversationByMessageId(messageId);
+  if (out === undefined || conversation === undefined) {
+    throw ipErrors.messageNotFound(messageId);
+  }
+  try {
+    validateSend(ctx, out, conversation);
+  } catch (error) {
+    conversation.trace.sendRejected += 1;
+    throw error;
+  }
+  // Validate, then enqueue, nothing else (no status, no flag, no lock), so every accepted POST queues another copy.
+  const fault = ctx.sendFaults.take(messageId);
+  if (fault?.when === 'before-queue') {
+    conversation.trace.sendFailed.beforeQueue += 1;
+    return fault.error;
+  }
+  ctx.progression.enqueueSend(conversation);
+  if (fault?.when === 'after-queue') {
+    conversation.trace.sendFailed.afterQueue += 1;
+    return fault.error;
+  }
+  return undefined;
 }

@@ -3,10 +3,10 @@ import type { IntegrasjonspunktSimulatorOptions } from './integrasjonspunkt-sim.
 import { compareIpDateTime, instant } from './ip-time';
 import type { Conversation, IpStore, OutMessage, StatusName, StatusRecord } from './ip.store';
 import {
+  normalCourse,
   ruleMatches,
   ruleName,
   ruleSteps,
-  presetSteps,
   type ScriptRule,
   type ScriptRuleInput,
   type ScriptStep,
@@ -34,6 +34,8 @@ interface Running {
 export class StatusProgression {
   private readonly running = new Map<number, Running>();
   private readonly rules = new BoundedLog<ScriptRule>(10_000);
+  /** Unscripted messages so far: LEST and ANNET are spread evenly over them at their rates. */
+  private unscripted = 0;
   /** Copies waiting for their turn on the queue, and copies transmitting: what `release` can hurry along. */
   private readonly pending: Record<CopyStage, Map<NodeJS.Timeout, () => void>> = {
     queue: new Map(),
@@ -135,7 +137,11 @@ export class StatusProgression {
     const delay = this.settings.statusDelayMs;
     const rule = this.takeRule((r) => ruleMatches(r, conversation, out));
     if (rule === undefined) {
-      return presetSteps('LEVERT', conversation.serviceIdentifier, delay);
+      // Spread evenly rather than drawn, so that even a run of three messages meets both at a modest rate.
+      const n = this.unscripted++;
+      const due = (rate: number): boolean => Math.floor((n + 1) * rate) > Math.floor(n * rate);
+      const extras = { annet: due(this.settings.annetRate), lest: due(this.settings.lestRate) };
+      return normalCourse(conversation.serviceIdentifier, delay, extras);
     }
     conversation.trace.script = ruleName(rule);
     return ruleSteps(rule, conversation.serviceIdentifier, delay);
@@ -227,6 +233,7 @@ export class StatusProgression {
   clear(): void {
     this.running.clear();
     this.rules.clear();
+    this.unscripted = 0;
     this.pending.queue.clear();
     this.pending.transmission.clear();
   }

@@ -7,8 +7,18 @@ import { STATUS_NAMES, type Conversation, type OutMessage, type StatusName } fro
  * - `FEIL` FEIL instead of LEVERT; `LEVETID_UTLOPT` LEVETID_UTLOPT instead of LEVERT
  * - `HOLD` stop after MOTTATT (DPO) or SENDT (DPV/DPF): the TTL job ends it with LEVETID_UTLOPT
  * - `LATE_LEVERT` LEVETID_UTLOPT, then a late LEVERT; `FEIL_AFTER_LEVERT` LEVERT, then FEIL
+ * - `LEST` the normal course, then LEST; `ANNET` ANNET before LEVERT (DPO/DPV; DPF never reports one)
  */
-export const SCRIPT_PRESETS = ['LEVERT', 'FEIL', 'LEVETID_UTLOPT', 'HOLD', 'LATE_LEVERT', 'FEIL_AFTER_LEVERT'] as const;
+export const SCRIPT_PRESETS = [
+  'LEVERT',
+  'FEIL',
+  'LEVETID_UTLOPT',
+  'HOLD',
+  'LATE_LEVERT',
+  'FEIL_AFTER_LEVERT',
+  'LEST',
+  'ANNET',
+] as const;
 export type ScriptPreset = (typeof SCRIPT_PRESETS)[number];
 
 const stepSchema = z.strictObject({
@@ -73,6 +83,33 @@ function step(status: StatusName, delayMs: number, description?: string): Script
   return description === undefined ? { status, delayMs } : { status, delayMs, description };
 }
 
+/**
+ * The receiver's statuses beside the ones that decide the outcome, per service as the IP gets them: LEST when the
+ * receiver opened it (DPO from the receiving IP, DPV from Altinn's READ, DPF from SvarUt's LEST), and ANNET for a
+ * status the IP cannot map (an unknown Altinn correspondence status for DPV, any other status a DPO receiver
+ * sends; SvarUt yields only LEST, so never for DPF).
+ */
+export interface CourseExtras {
+  annet: boolean;
+  lest: boolean;
+}
+
+export function canReportAnnet(service: string): boolean {
+  return service === 'DPO' || service === 'DPV';
+}
+
+/** The normal course (DPO → MOTTATT → LEVERT; DPV → LEVERT; DPF LEVERT at once) with the extras drawn for it. */
+export function normalCourse(service: string, delay: number, extras: CourseExtras): ScriptStep[] {
+  const steps = presetSteps('LEVERT', service, delay);
+  if (extras.annet && canReportAnnet(service)) {
+    steps.splice(steps.length - 1, 0, step('ANNET', delay));
+  }
+  if (extras.lest) {
+    steps.push(step('LEST', delay));
+  }
+  return steps;
+}
+
 /** The steps after SENDT for a service and preset, with `delay` between steps (DPF's LEVERT comes at once). */
 export function presetSteps(preset: ScriptPreset, service: string, delay: number): ScriptStep[] {
   const dpo = service === 'DPO';
@@ -93,6 +130,10 @@ export function presetSteps(preset: ScriptPreset, service: string, delay: number
       return [...lead, end('LEVETID_UTLOPT'), step('LEVERT', delay)];
     case 'FEIL_AFTER_LEVERT':
       return [...lead, end('LEVERT'), step('FEIL', delay, FEIL_DESCRIPTION)];
+    case 'LEST':
+      return normalCourse(service, delay, { annet: false, lest: true });
+    case 'ANNET':
+      return normalCourse(service, delay, { annet: true, lest: false });
   }
 }
 
