@@ -75,6 +75,7 @@ describe('documents transfer', () => {
           process: config.efm.process,
           avtaltIdentifier: 'x',
           ttlHours: 24,
+          securityLevel: 3,
           nowMs: Date.now(),
         }),
       )

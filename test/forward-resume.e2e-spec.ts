@@ -119,6 +119,7 @@ describe('a resumed forward', () => {
       process: config.efm.process,
       avtaltIdentifier: config.efm.avtaltIdentifier,
       ttlHours: 24,
+      securityLevel: config.efm.securityLevel,
       nowMs: Date.now(),
     });
     await ip.createMessage(sbd);

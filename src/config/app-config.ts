@@ -56,6 +56,8 @@ export interface AppConfig {
     process: string;
     avtaltIdentifier: string;
     ttlHours: number;
+    /** The SBD's sikkerhetsnivaa (arkivmelding), asked of the capabilities with the same value. */
+    securityLevel: 3 | 4;
     /** Replaces the per-service upload limits (service-limits.ts) for an IP configured with other ones. */
     maxUploadBytes?: number;
     statusStrategy: StatusStrategy;

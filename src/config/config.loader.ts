@@ -164,6 +164,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       process: env.EFM_PROCESS ?? DEFAULT_PROCESS[env.EFM_MESSAGE_TYPE],
       avtaltIdentifier: env.EFM_AVTALT_IDENTIFIER,
       ttlHours: env.EFM_TTL_HOURS,
+      securityLevel: env.EFM_SECURITY_LEVEL as 3 | 4,
       maxUploadBytes: env.EFM_MAX_UPLOAD_BYTES,
       statusStrategy: env.EFM_STATUS_STRATEGY,
       statusPollIntervalMs: env.EFM_STATUS_POLL_INTERVAL_MS,

@@ -12,7 +12,7 @@ import { Metrics } from '../ops/metrics';
 import type { ForwardJobData } from '../queues/job-catalogue';
 import { WorkQueues } from '../queues/work-queues';
 import { ARKIVMELDING_FILENAME, buildArkivmelding, titleFor, zipFilenameFor } from './arkivmelding.builder';
-import { CapabilitiesCache } from './capabilities.cache';
+import { CapabilitiesCache, capabilityQueryFor } from './capabilities.cache';
 import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
 import { IpError } from './integrasjonspunkt.errors';
 import type { Journalpost } from '../melding/journalpost.mapper';
@@ -84,7 +84,7 @@ export class ForwardService {
       }
     }
 
-    const verdict = await this.capabilities.check(this.config.efm.receiverOrgnr, this.config.efm.process);
+    const verdict = await this.capabilities.check(this.config.efm.receiverOrgnr, capabilityQueryFor(this.config.efm));
     if (!verdict.accepts) {
       return this.park(row, verdict.reason, 'capability');
     }
@@ -155,6 +155,7 @@ export class ForwardService {
       process: efm.process,
       avtaltIdentifier: efm.avtaltIdentifier,
       ttlHours: efm.ttlHours,
+      securityLevel: efm.securityLevel,
       nowMs: this.clock.now(),
       avtaltContent: {
         mottakId: row.mottakId,
