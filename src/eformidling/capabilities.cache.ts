@@ -39,7 +39,10 @@ export function verdictOf(receiverOrgnr: string, query: CapabilityQuery, answer:
   const level = query.securityLevel === undefined ? '' : ` at security level ${query.securityLevel}`;
   const forProcess = answer.capabilities.filter((c) => c.process === query.process);
   if (forProcess.length === 0) {
-    return { accepts: false, reason: `receiver ${receiverOrgnr} has no capability for process ${query.process}${level}` };
+    return {
+      accepts: false,
+      reason: `receiver ${receiverOrgnr} has no capability for process ${query.process}${level}`,
+    };
   }
   const { type, standard } = query.documentType;
   const match = forProcess.find((c) =>

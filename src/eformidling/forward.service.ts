@@ -22,7 +22,7 @@ import { transferDocuments, type DocumentsResult } from './documents-transfer';
 import { PayloadChangedError, SjekksumMismatchError, UploadTooLargeError } from './forward.errors';
 import { transfer, type Measured } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
-import { uploadLimitFor } from './service-limits';
+import { UploadBudget, uploadLimitFor } from './service-limits';
 
 /** Statuses that prove the IP sent (or finished with) the message: a forward seeing one is done. */
 const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
@@ -171,19 +171,20 @@ export class ForwardService {
    * size and sha256 when this try uploaded it, to be recorded with the send request.
    */
   private async upload(row: ForsendelseEntity, messageId: string, service: string): Promise<Measured | undefined> {
-    const limit = uploadLimitFor(service, this.config.efm.maxUploadBytes);
+    // Counts every file of the message as the IP's limit does (service-limits.ts), arkivmelding.xml included.
+    const budget = new UploadBudget(service, uploadLimitFor(service, this.config.efm.maxUploadBytes));
     const zipFilename = zipFilenameFor(row.mottakId);
     try {
       if (this.config.efm.messageType === 'arkivmelding' && this.config.efm.payload === 'documents') {
-        return await this.uploadDocuments(row, messageId, service, limit);
+        return await this.uploadDocuments(row, messageId, budget);
       }
       if (this.config.efm.messageType === 'arkivmelding') {
-        await this.uploadArkivmelding(row, messageId, zipFilename);
+        await this.uploadArkivmelding(row, messageId, zipFilename, budget);
       }
       let payload: Measured | undefined;
       await this.uploadOnce(messageId, async () => {
         const download = await this.brreg.download(row.mottakId);
-        const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, maxBytes: limit, service };
+        const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, filename: zipFilename, budget };
         const measured = await transfer(download, spool, (body, contentLength) => {
           return this.ip.upload(messageId, {
             filename: zipFilename,
@@ -233,8 +234,7 @@ export class ForwardService {
   private async uploadDocuments(
     row: ForsendelseEntity,
     messageId: string,
-    service: string,
-    limit: number | undefined,
+    budget: UploadBudget,
   ): Promise<Measured | undefined> {
     const zipFilename = zipFilenameFor(row.mottakId);
     const upload = async (file: Parameters<IntegrasjonspunktClient['upload']>[1]): Promise<boolean> => {
@@ -254,8 +254,7 @@ export class ForwardService {
       result = await transferDocuments({
         mottakId: row.mottakId,
         zipFilename,
-        maxBytes: limit,
-        service,
+        budget,
         spoolDir: this.config.forward.spoolDir,
         titles: this.titles,
         download: () => this.brreg.download(row.mottakId),
@@ -263,7 +262,7 @@ export class ForwardService {
         uploadZip: async () => {
           let measured: Measured | undefined;
           const download = await this.brreg.download(row.mottakId);
-          const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, maxBytes: limit, service };
+          const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, filename: zipFilename, budget };
           try {
             measured = await transfer(download, spool, async (body, contentLength) => {
               await upload({
@@ -319,7 +318,7 @@ export class ForwardService {
         throw new SjekksumMismatchError(result.sjekksumMismatches);
       }
     }
-    await this.uploadArkivmelding(row, messageId, zipFilename, result.journalpost);
+    await this.uploadArkivmelding(row, messageId, zipFilename, budget, result.journalpost);
     if (measured) {
       this.metrics.forwardBytes.observe(measured.bytes);
     }
@@ -341,6 +340,7 @@ export class ForwardService {
     row: ForsendelseEntity,
     messageId: string,
     zipFilename: string,
+    budget: UploadBudget,
     documents?: Journalpost,
   ): Promise<void> {
     const xml = buildArkivmelding({
@@ -352,6 +352,7 @@ export class ForwardService {
       nowMs: this.clock.now(),
       documents,
     });
+    budget.reserve(ARKIVMELDING_FILENAME, Buffer.byteLength(xml));
     await this.uploadOnce(messageId, () =>
       this.ip.upload(messageId, {
         filename: ARKIVMELDING_FILENAME,
