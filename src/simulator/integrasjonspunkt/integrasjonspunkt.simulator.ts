@@ -24,6 +24,7 @@ import { registerSubscriptionRoutes } from './subscriptions.routes';
 import { TimerSet } from './timer-set';
 import { TtlWatcher } from './ttl.watcher';
 import { UploadHangs } from './upload-hangs';
+import { BusyAnswers } from './busy-answers';
 import { WebhookPusher, type Subscription } from './webhook.pusher';
 
 export interface IntegrasjonspunktSimulator {
@@ -63,6 +64,9 @@ function resolveOptions(options: Partial<IntegrasjonspunktSimulatorOptions>): In
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };
   settings.statusQueueIncludes = [...settings.statusQueueIncludes];
+  if (settings.knownOrganisations !== '*') {
+    settings.knownOrganisations = [...settings.knownOrganisations];
+  }
   settings.uploadLimits = { ...settings.uploadLimits };
   for (const [service, limit] of Object.entries(settings.uploadLimits)) {
     if (!Number.isSafeInteger(limit) || limit < 0) {
@@ -97,7 +101,10 @@ export async function startIntegrasjonspunktSimulator(
   const timers = new TimerSet();
   const store = new IpStore(settings, timers);
   const random = new SeededRandom(settings.seed);
-  const registry = new CapabilityRegistry(() => settings.defaultCapability);
+  const registry = new CapabilityRegistry(
+    () => settings.defaultCapability,
+    () => settings.knownOrganisations,
+  );
   const subscriptions = new Map<number, Subscription>();
   const pusher = new WebhookPusher(
     () => subscriptions.values(),
@@ -109,6 +116,7 @@ export async function startIntegrasjonspunktSimulator(
   const ttl = new TtlWatcher(store, () => settings.ttlCheckIntervalMs);
   ttl.start();
   const uploadHangs = new UploadHangs();
+  const busy = new BusyAnswers();
   const ctx: IpContext = {
     settings,
     store,
@@ -120,6 +128,7 @@ export async function startIntegrasjonspunktSimulator(
     random,
     timers,
     uploadHangs,
+    busy,
   };
 
   const respondServerError = (req: Request, res: Response): void =>
@@ -149,6 +158,7 @@ export async function startIntegrasjonspunktSimulator(
       pusher.faults.clear();
       pusher.log.clear();
       uploadHangs.clear();
+      busy.clear();
     },
   });
   const observer = new RequestObserver(ipOperation);
@@ -156,6 +166,8 @@ export async function startIntegrasjonspunktSimulator(
   app.use('/_sim', createIpControlRouter(ctx));
 
   const api = express.Router({ strict: true, caseSensitive: true });
+  // In front of the IP (a gateway, or the IP restarting): before its authentication.
+  api.use(busy.middleware(zone));
   api.use((req, res, next) => {
     const auth = settings.basicAuth;
     if (auth === undefined || req.path.startsWith('/_sim/')) {

@@ -7,12 +7,14 @@ import { queryString, statusJson, timeText, type IpContext } from './ip.context'
 import { STATUS_NAMES, type Conversation } from './ip.store';
 import { scriptRuleSchema } from './status-script';
 import { hangUploadSchema } from './upload-hangs';
+import { busySchema } from './busy-answers';
 import { webhookFaultsSchema } from './webhook-faults';
 
 const settingsSchema = z.strictObject({
   statusDelayMs: z.number().int().min(0).max(86_400_000).optional(),
   sendDelayMs: z.number().int().min(0).max(86_400_000).optional(),
   defaultCapability: z.enum(SIMULATED_SERVICES).optional(),
+  knownOrganisations: z.union([z.literal('*'), z.array(z.string().regex(/^\d{9}$/)).max(100_000)]).optional(),
   orgnr: z
     .string()
     .regex(/^\d{9}$/)
@@ -205,6 +207,11 @@ export function createIpControlRouter(ctx: IpContext): Router {
     res.json(ipFaults(ctx));
   });
 
+  control.post('/faults/busy', (req, res) => {
+    ctx.busy.arm(parseControlBody(busySchema, req.body));
+    res.json(ipFaults(ctx));
+  });
+
   control.post('/faults/webhooks', (req, res) => {
     ctx.pusher.faults.apply(parseControlBody(webhookFaultsSchema, req.body));
     res.json(ipFaults(ctx));
@@ -216,6 +223,7 @@ export function createIpControlRouter(ctx: IpContext): Router {
 
   control.delete('/faults/ip', (_req, res) => {
     ctx.uploadHangs.clear();
+    ctx.busy.clear();
     ctx.pusher.faults.clear();
     res.json(ipFaults(ctx));
   });
@@ -229,7 +237,7 @@ export function createIpControlRouter(ctx: IpContext): Router {
 }
 
 function ipFaults(ctx: IpContext): Record<string, unknown> {
-  return { hangUpload: ctx.uploadHangs.snapshot(), webhooks: ctx.pusher.faults.snapshot() };
+  return { hangUpload: ctx.uploadHangs.snapshot(), webhooks: ctx.pusher.faults.snapshot(), busy: ctx.busy.view() };
 }
 
 function publicSettings(ctx: IpContext): Record<string, unknown> {

@@ -9,6 +9,7 @@ import type { StatusProgression } from './status-progression';
 import type { TimerSet } from './timer-set';
 import type { TtlWatcher } from './ttl.watcher';
 import type { UploadHangs } from './upload-hangs';
+import type { BusyAnswers } from './busy-answers';
 import type { Subscription, WebhookPusher } from './webhook.pusher';
 
 /** The simulator's parts, shared by its route files. */
@@ -23,6 +24,7 @@ export interface IpContext {
   random: SeededRandom;
   timers: TimerSet;
   uploadHangs: UploadHangs;
+  busy: BusyAnswers;
 }
 
 export function timeText(ctx: IpContext, epochMs: number): string {
