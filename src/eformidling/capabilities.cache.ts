@@ -105,7 +105,7 @@ export class CapabilitiesCache {
       if (error.context.status === 404 && error.context.exception) {
         return {
           accepts: false,
-          reason: `receiver ${receiverOrgnr} is unknown to the integrasjonspunkt, or has no service record for process ${query.process}: ${error.message}`,
+          reason: `receiver ${receiverOrgnr} is unknown to the integrasjonspunkt or has no capability for process ${query.process}: ${error.message}`,
         };
       }
       if (error.context.status === 404) {
