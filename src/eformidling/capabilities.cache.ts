@@ -46,7 +46,9 @@ export function verdictOf(receiverOrgnr: string, query: CapabilityQuery, answer:
   }
   const { type, standard } = query.documentType;
   const match = forProcess.find((c) =>
-    (c.documentTypes ?? []).some((d) => d.standard === standard && (d.type == null || d.type === type)),
+    (c.documentTypes ?? []).some(
+      (d) => d.standard === standard && (d.type === undefined || d.type === null || d.type === type),
+    ),
   );
   if (match) {
     return { accepts: true, service: match.serviceIdentifier };

@@ -1,5 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
-
 /** Statuses whose Retry-After asks a client to hold off (RFC 9110 §10.2.3; RFC 6585 §4): too many requests, unavailable. */
 const WAIT_STATUSES = new Set([429, 503]);
 
@@ -10,12 +8,15 @@ const WAIT_STATUSES = new Set([429, 503]);
  * any other status, is undefined (the job's own backoff applies). Every client reads the header here, and the
  * queues' backoff (src/queues/job-options.ts) is the one place that acts on it.
  */
-export function retryAfterSeconds(status: number, headers: IncomingHttpHeaders, nowMs: number): number | undefined {
+export function retryAfterSeconds(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  nowMs: number,
+): number | undefined {
   if (!WAIT_STATUSES.has(status)) {
     return undefined;
   }
-  const raw = headers['retry-after'];
-  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  const value = first(headers['retry-after'])?.trim();
   if (value === undefined || value === '') {
     return undefined;
   }
@@ -27,7 +28,12 @@ export function retryAfterSeconds(status: number, headers: IncomingHttpHeaders, 
   if (Number.isNaN(at) || !/\bGMT$/.test(value)) {
     return undefined;
   }
-  const dateHeader = typeof headers.date === 'string' ? Date.parse(headers.date) : Number.NaN;
+  const date = first(headers.date);
+  const dateHeader = date === undefined ? Number.NaN : Date.parse(date);
   const base = Number.isNaN(dateHeader) ? nowMs : dateHeader;
   return Math.max(0, Math.ceil((at - base) / 1000));
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
