@@ -18,6 +18,7 @@ import { transfer } from '../src/eformidling/payload-transfer';
 import { OutboundHttp } from '../src/http/outbound-http';
 import type { MaskinportenTokenProvider } from '../src/maskinporten/maskinporten-token.provider';
 import { flags, MiB, parseSize } from './common';
+import { UploadBudget } from '../src/eformidling/service-limits';
 
 type Role = 'source' | 'sink';
 const modes = ['undici', 'bridge'] as const;
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
       await to.body.dump();
     },
     async bridge() {
-      const spool = { dir: '/tmp', name: 'ab', service: 'DPO', maxBytes: 2 * size };
+      const spool = { dir: '/tmp', name: 'ab', filename: 'ab.zip', budget: new UploadBudget('DPO', 2 * size) };
       const measured = await transfer(await brreg.download('ab'), spool, (body, contentLength) =>
         ip.upload('ab', { filename: 'ab.zip', title: 'ab', contentType: 'application/zip', body, contentLength }),
       );

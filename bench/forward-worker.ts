@@ -40,6 +40,7 @@ import { QueuesModule } from '../src/queues/queues.module';
 import { WorkQueues } from '../src/queues/work-queues';
 import { serve } from './common';
 import { startCpuProfile } from './cpu-profile';
+import { UploadBudget } from '../src/eformidling/service-limits';
 
 export type ForwardMode =
   'bridge' | 'documents' | 'transfer' | 'baseline' | 'baseline-undici' | 'brreg-only' | 'ip-only';
@@ -139,6 +140,7 @@ serve(async (message) => {
           process: config.efm.process,
           avtaltIdentifier: config.efm.avtaltIdentifier,
           ttlHours: 24,
+          securityLevel: config.efm.securityLevel,
           nowMs: Date.now(),
         }),
       );
@@ -194,7 +196,12 @@ async function run(): Promise<Omit<DoneMessage, 'type' | 'ms' | 'cpuMs'>> {
   }
   if (mode === 'transfer') {
     // What ForwardService.forward does for the zip (its uploadOnce body), and nothing else.
-    const spool = { dir: config.forward.spoolDir, name: mottakId, maxBytes: config.efm.maxUploadBytes, service: 'DPO' };
+    const spool = {
+      dir: config.forward.spoolDir,
+      name: mottakId,
+      filename,
+      budget: new UploadBudget('DPO', config.efm.maxUploadBytes),
+    };
     const measured = await transfer(await brreg.download(mottakId), spool, (body, contentLength) =>
       ip.upload(messageId, { filename, title: 'bench', contentType: 'application/zip', body, contentLength }),
     );

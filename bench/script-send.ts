@@ -19,6 +19,7 @@ export async function sendLikeAScript(efm: AppConfig['efm'], mottakId: string, z
     process: efm.process,
     avtaltIdentifier: efm.avtaltIdentifier,
     ttlHours: 24,
+    securityLevel: efm.securityLevel,
     nowMs: Date.now(),
   });
   await ok(

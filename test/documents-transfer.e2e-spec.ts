@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Download } from '../src/brreg/brreg.client';
 import { ARKIVMELDING_FILENAME, buildArkivmelding, zipFilenameFor } from '../src/eformidling/arkivmelding.builder';
+import { UploadBudget } from '../src/eformidling/service-limits';
 import { transferDocuments, type DocumentsResult } from '../src/eformidling/documents-transfer';
 import { IntegrasjonspunktClient, type UploadFile } from '../src/eformidling/integrasjonspunkt.client';
 import { IpError } from '../src/eformidling/integrasjonspunkt.errors';
@@ -75,6 +76,7 @@ describe('documents transfer', () => {
           process: config.efm.process,
           avtaltIdentifier: 'x',
           ttlHours: 24,
+          securityLevel: 3,
           nowMs: Date.now(),
         }),
       )
@@ -95,25 +97,29 @@ describe('documents transfer', () => {
       }
     };
     const zipFilename = zipFilenameFor(mottakId);
+    const budget = new UploadBudget('DPO', 1024 ** 3);
     const result = await transferDocuments({
       mottakId,
       zipFilename,
-      service: 'DPO',
-      maxBytes: 1024 ** 3,
+      budget,
       spoolDir: config.forward.spoolDir,
       titles: DEFAULT_TITLES,
       download: () => Promise.resolve(downloadOf(zip)),
       upload,
       uploadZip: () =>
-        transfer(downloadOf(zip), { dir: config.forward.spoolDir, name: mottakId, service: 'DPO' }, async (body, n) => {
-          await upload({
-            filename: zipFilename,
-            title: zipFilename,
-            contentType: 'application/zip',
-            body,
-            contentLength: n,
-          });
-        }),
+        transfer(
+          downloadOf(zip),
+          { dir: config.forward.spoolDir, name: mottakId, filename: zipFilename, budget },
+          async (body, n) => {
+            await upload({
+              filename: zipFilename,
+              title: zipFilename,
+              contentType: 'application/zip',
+              body,
+              contentLength: n,
+            });
+          },
+        ),
     });
     return { result, messageId };
   }

@@ -128,6 +128,7 @@ describe('a resumed forward', () => {
       process: config.efm.process,
       avtaltIdentifier: config.efm.avtaltIdentifier,
       ttlHours: 24,
+      securityLevel: config.efm.securityLevel,
       nowMs: Date.now(),
     });
     await ip.createMessage(sbd);
@@ -343,5 +344,53 @@ describe('a resumed forward', () => {
     expect(row?.failureReason).toContain('10000');
     const message = await control<IpMessage>(sims.integrasjonspunkt.url, `/messages/${messageIdFor(zip.mottakId, 1)}`);
     expect(message.files.map((f) => f.filename)).toEqual([ARKIVMELDING_FILENAME]);
+  });
+
+  it('counts arkivmelding.xml with the zip against the limit, as the IP does: parks one byte over, sends exactly at it', async () => {
+    const { orgnr } = await testKeys();
+    const forwardWith = (limit: string) =>
+      new ForwardService(
+        loadConfig({ ...configEnv, EFM_MAX_UPLOAD_BYTES: limit }),
+        transitions,
+        queries,
+        brreg,
+        ip,
+        new CapabilitiesCache(ip, clock),
+        clock,
+        queues,
+        new Metrics(),
+      );
+    const seeded = await control<{ mottakId: string }[]>(sims.brreg.url, '/forsendelser', {
+      body: { orgnr, count: 3, sizeBytes: 20_000 },
+    });
+    await transitions.insertDiscovered(seeded.map((s) => ({ mottakId: s.mottakId, oppdatert: null, tjeneste: null })));
+    const [first, over, exact] = seeded.map((s) => s.mottakId);
+    // The files' sizes, as the simulator saw them: arkivmelding.xml and the zip of 20,000 bytes.
+    expect(await forwardWith('1000000').forward({ mottakId: first, attempt: 1 })).toBe('sent');
+    const sent = await control<{ files: { filename: string; declaredSize: number }[] }>(
+      sims.integrasjonspunkt.url,
+      `/messages/${messageIdFor(first, 1)}`,
+    );
+    const total = sent.files.reduce((sum, f) => sum + f.declaredSize, 0);
+    expect(sent.files.find((f) => f.filename === ARKIVMELDING_FILENAME)?.declaredSize).toBeGreaterThan(0);
+    expect(total).toBeGreaterThan(20_000);
+
+    // The IP refuses the zip when the sum passes its limit; the bridge parks before uploading it.
+    await control(sims.integrasjonspunkt.url, '/settings', { body: { uploadLimits: { DPO: total - 1 } } });
+    try {
+      await expect(forwardWith(String(total - 1)).forward({ mottakId: over, attempt: 1 })).rejects.toBeInstanceOf(
+        UnrecoverableError,
+      );
+      const parked = await queries.findById(over);
+      expect(parked?.state).toBe('FAILED');
+      expect(parked?.failureReason).toContain(`come to ${total} bytes`);
+      const refused = await control<IpMessage>(sims.integrasjonspunkt.url, `/messages/${messageIdFor(over, 1)}`);
+      expect(refused.files.map((f) => f.filename)).toEqual([ARKIVMELDING_FILENAME]);
+
+      await control(sims.integrasjonspunkt.url, '/settings', { body: { uploadLimits: { DPO: total } } });
+      expect(await forwardWith(String(total)).forward({ mottakId: exact, attempt: 1 })).toBe('sent');
+    } finally {
+      await control(sims.integrasjonspunkt.url, '/settings', { body: { uploadLimits: {} } });
+    }
   });
 });

@@ -166,5 +166,103 @@ describe('a receiver without the capability', () => {
     expect(parked.failureReason).toContain('no capability');
     const created = await control<IpMessage[]>(sims.integrasjonspunkt.url, '/messages');
     expect(created).toEqual([]);
+    await bridge.close();
+  });
+
+  /**
+   * Each case: one forsendelse to a receiver the IP's own lookup at create would refuse. The pre-check asks the
+   * capabilities as the IP asks its service registry and parks it with kind `capability`; nothing reaches the IP.
+   */
+  async function parkedFor(receiver: string, extraEnv: Record<string, string> = {}) {
+    const { sims } = env;
+    const { orgnr } = await testKeys();
+    const [f] = await control<SeededForsendelse[]>(sims.brreg.url, '/forsendelser', { body: { orgnr, count: 1 } });
+    const bridge = await env.start({ EFM_RECEIVER_ORGNR: receiver, ...extraEnv });
+    try {
+      const parked = await eventually(
+        async () => (await rows(bridge)).find((r) => r.mottakId === f.mottakId && r.state === 'FAILED'),
+        20_000,
+        'the forsendelse to be parked',
+      );
+      const [event] = await bridge.dataSource.query<{ detail: { kind?: string } }[]>(
+        `SELECT detail FROM forsendelse_event WHERE mottak_id = $1 AND kind = 'transition' AND to_state = 'FAILED'`,
+        [f.mottakId],
+      );
+      const created = await control<IpMessage[]>(sims.integrasjonspunkt.url, `/messages?receiver=${receiver}`);
+      return { reason: parked.failureReason ?? '', kind: event?.detail.kind, created };
+    } finally {
+      await bridge.close();
+    }
+  }
+
+  it('parks, kind capability, a forsendelse to an organisation the IP does not know', async () => {
+    const parked = await parkedFor('310000404');
+    expect(parked).toMatchObject({ kind: 'capability', created: [] });
+    expect(parked.reason).toContain('receiver 310000404 is unknown to the integrasjonspunkt');
+    expect(parked.reason).toContain('IdentifierNotFoundException');
+  });
+
+  it('parks, kind capability, when the process lists no document type of the message, naming what was offered', async () => {
+    await control(env.sims.integrasjonspunkt.url, '/receivers/310000010', {
+      method: 'PUT',
+      body: {
+        capabilities: [
+          {
+            process: 'urn:no:difi:profile:arkivmelding:administrasjon:ver1.0',
+            serviceIdentifier: 'DPO',
+            documentTypes: [{ type: 'avtalt', standard: 'urn:no:difi:avtalt:xsd::avtalt' }],
+          },
+        ],
+      },
+    });
+    const parked = await parkedFor('310000010');
+    expect(parked).toMatchObject({ kind: 'capability', created: [] });
+    expect(parked.reason).toContain('does not accept arkivmelding (urn:no:difi:arkivmelding:xsd::arkivmelding)');
+    expect(parked.reason).toContain('offered: DPO avtalt (urn:no:difi:avtalt:xsd::avtalt)');
+  });
+
+  it('parks, kind capability, at a security level the receiver cannot take (EFM_SECURITY_LEVEL=4, KS at 3 only)', async () => {
+    await control(env.sims.integrasjonspunkt.url, '/receivers/310000011', {
+      method: 'PUT',
+      body: { service: 'DPF', securityLevels: [3] },
+    });
+    const parked = await parkedFor('310000011', { EFM_SECURITY_LEVEL: '4' });
+    expect(parked).toMatchObject({ kind: 'capability', created: [] });
+    expect(parked.reason).toContain('cannot receive at security level 4 (EFM_SECURITY_LEVEL)');
+    // Asked with the level the SBD would carry, once: the registry's refusal (the IP's 500) is an answer, not
+    // trouble to retry.
+    const calls = await control<{ url: string }[]>(env.sims.integrasjonspunkt.url, '/calls');
+    expect(calls.map((c) => c.url).filter((u) => u.startsWith('/api/capabilities/310000011'))).toEqual([
+      '/api/capabilities/310000011?process=urn%3Ano%3Adifi%3Aprofile%3Aarkivmelding%3Aadministrasjon%3Aver1.0&securityLevel=4',
+    ]);
+  });
+});
+
+describe('an integrasjonspunkt that answers 429 with Retry-After', () => {
+  const env = useBridgeEnvironment();
+
+  it('is waited out for at least as long as it asked, and the forsendelse is delivered', async () => {
+    const { sims } = env;
+    const ip = sims.integrasjonspunkt.url;
+    const { orgnr } = await testKeys();
+    const [f] = await control<SeededForsendelse[]>(sims.brreg.url, '/forsendelser', { body: { orgnr, count: 1 } });
+    // Longer than the first backoff (2 s), so only the Retry-After can explain the wait.
+    await control(ip, '/faults/busy', {
+      body: { status: 429, retryAfter: 5, method: 'POST', path: '^/api/messages/out$' },
+    });
+    const bridge = await env.start({ EFM_PAYLOAD: 'zip' });
+    await eventually(
+      async () => (await rows(bridge)).find((r) => r.mottakId === f.mottakId && r.state === 'CONFIRMED'),
+      40_000,
+      'the forsendelse to be confirmed',
+    );
+    const creates = (await control<{ time: string; method: string; url: string; status: number }[]>(ip, '/calls'))
+      .filter((c) => c.method === 'POST' && c.url === '/api/messages/out')
+      .map((c) => ({ at: Date.parse(c.time), status: c.status }));
+    expect(creates.map((c) => c.status)).toEqual([429, 200]);
+    // A lower bound only: however slow the machine, the next try came no sooner than the IP asked.
+    expect(creates[1].at - creates[0].at).toBeGreaterThanOrEqual(5_000);
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    expect(metrics).not.toContain('bridge_failures_total{kind="capability"}');
   });
 });

@@ -3,6 +3,7 @@ import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { OutboundHttp } from '../http/outbound-http';
 import type { Metrics } from '../ops/metrics';
+import { retryAfterSeconds } from '../http/retry-after';
 import { describeNetworkError, mediaType, readBodyLimited, snippet } from '../http/read-body';
 import type { MaskinportenTokenProvider } from '../maskinporten/maskinporten-token.provider';
 import type { PeerOutcomeRecorder } from '../http/peer-outcome';
@@ -238,7 +239,6 @@ export class BrregClient {
       parsedBody = undefined;
     }
     const body = errorBodySchema.safeParse(parsedBody);
-    const retryAfter = Number(response.headers['retry-after']);
     const feilkode = body.success ? body.data.feilkode : undefined;
     const beskrivelse = (body.success ? body.data.beskrivelse : undefined) ?? snippet(text);
     return new BrregError(
@@ -250,7 +250,7 @@ export class BrregClient {
         status,
         feilkode,
         feilId: body.success ? body.data.feilId : undefined,
-        retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+        retryAfterSeconds: retryAfterSeconds(status, response.headers, Date.now()),
       },
     );
   }

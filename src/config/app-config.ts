@@ -58,6 +58,8 @@ export interface AppConfig {
     ttlHours: number;
     /** After a send answered 5xx: how long to wait for SENDT before cancelling, and again after the cancel. */
     sendGraceMs: number;
+    /** The SBD's sikkerhetsnivaa (arkivmelding), asked of the capabilities with the same value. */
+    securityLevel: 3 | 4;
     /** Replaces the per-service upload limits (service-limits.ts) for an IP configured with other ones. */
     maxUploadBytes?: number;
     statusStrategy: StatusStrategy;

@@ -47,10 +47,16 @@ describe('loadConfig', () => {
     expect(config.efm.receiverOrgnr).toBe('311000012');
     expect(config.efm.process).toBe('urn:no:difi:profile:arkivmelding:administrasjon:ver1.0');
     expect(config.efm.ttlHours).toBe(24);
+    expect(config.efm.securityLevel).toBe(3);
     expect(config.efm.maxUploadBytes).toBeUndefined();
     expect(config.efm.statusStrategy).toBe('feed');
     expect(config.forward).toEqual({ concurrency: 4, maxSendAttempts: 3, spoolDir: tmpdir() });
     expect(config.admin).toBeUndefined();
+  });
+
+  it('reads EFM_SECURITY_LEVEL as 3 or 4 and refuses anything else', () => {
+    expect(loadConfig(aValidEnv({ EFM_SECURITY_LEVEL: '4' })).efm.securityLevel).toBe(4);
+    expect(problemsOf(aValidEnv({ EFM_SECURITY_LEVEL: '2' })).join('\n')).toContain('EFM_SECURITY_LEVEL');
   });
 
   it('reads EFM_MAX_UPLOAD_BYTES as bytes and an empty one as unset', () => {

@@ -165,6 +165,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       avtaltIdentifier: env.EFM_AVTALT_IDENTIFIER,
       ttlHours: env.EFM_TTL_HOURS,
       sendGraceMs: env.EFM_SEND_GRACE_MS,
+      securityLevel: env.EFM_SECURITY_LEVEL as 3 | 4,
       maxUploadBytes: env.EFM_MAX_UPLOAD_BYTES,
       statusStrategy: env.EFM_STATUS_STRATEGY,
       watchAfterConfirmHours: env.EFM_WATCH_AFTER_CONFIRM_HOURS,

@@ -139,6 +139,11 @@ export const envSchema = z.object({
   EFM_SEND_GRACE_MS: positiveInt(1000, 86_400_000)
     .default(600_000)
     .describe('after a send answered 5xx: wait this long for SENDT, cancel, wait again, then a new attempt'),
+  EFM_SECURITY_LEVEL: z
+    .enum(['3', '4'])
+    .default('3')
+    .transform(Number)
+    .describe("arkivmelding only: the SBD's sikkerhetsnivaa, also asked of the receiver's capabilities (3 or 4)"),
   EFM_MAX_UPLOAD_BYTES: optionalPositiveInt(1, Number.MAX_SAFE_INTEGER).describe(
     'upload limit in bytes for every service, for an IP whose own limits were raised ' +
       '(default: per service, DPO and DPF 1 GiB, DPV 250 MiB)',

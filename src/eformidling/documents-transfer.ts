@@ -28,14 +28,17 @@ import { MAX_XML_BYTES } from '../melding/xml-document';
 import { TruncatedDownloadError, UploadTooLargeError } from './forward.errors';
 import type { UploadFile } from './integrasjonspunkt.client';
 import type { Measured } from './payload-transfer';
+import type { UploadBudget } from './service-limits';
 
 export interface DocumentsContext {
   mottakId: string;
   /** The zip's upload name in the safe form (reserved: no entry gets it). */
   zipFilename: string;
-  /** The service's upload limit: bounds the download and the inflated bytes of all entries together. */
-  maxBytes?: number;
-  service: string;
+  /**
+   * What the IP's limit counts (service-limits.ts): every file uploaded here is counted, by its declared size,
+   * before its upload starts. Its limit also bounds the spooled download (disk).
+   */
+  budget: UploadBudget;
   spoolDir: string;
   titles: TitleTable;
   download(): Promise<Download>;
@@ -87,7 +90,6 @@ class Md5Tap extends Transform {
 }
 
 class Delivery {
-  private total = 0;
   readonly mismatches: string[] = [];
   bombed = false;
 
@@ -118,11 +120,9 @@ class Delivery {
       );
       return;
     }
-    this.total += header.size;
-    if (this.ctx.maxBytes !== undefined && this.total > this.ctx.maxBytes) {
-      throw new UploadTooLargeError(this.ctx.service, -1, this.ctx.maxBytes);
-    }
     const { uploadName, part } = this.matcher.accept({ name: header.name, utf8: header.utf8 });
+    // Counted from the header, before the entry is opened: an entry over the limit is never read.
+    this.ctx.budget.reserve(uploadName, header.size);
     const opened = await entry.open();
     // MD5 only where Brreg gave a sjekksum: it costs CPU on the hot path. pipeline, not pipe: an entry's
     // failure (CRC-32, bomb) must reach the loop that feeds the upload.
@@ -202,16 +202,21 @@ async function drain(stream: Readable): Promise<void> {
   }
 }
 
-function plainUpload(filename: string, body: Buffer, contentType = contentTypeFor(filename)): UploadFile {
-  return { filename, title: filename, contentType, body, contentLength: body.length };
+/** A file held in memory (the Melding, a generated file): counted in the budget, then uploaded. */
+function plainUpload(
+  ctx: DocumentsContext,
+  filename: string,
+  body: Buffer,
+  contentType = contentTypeFor(filename),
+): Promise<boolean> {
+  ctx.budget.reserve(filename, body.length);
+  return ctx.upload({ filename, title: filename, contentType, body, contentLength: body.length });
 }
 
 async function tryOnePass(ctx: DocumentsContext): Promise<DocumentsResult | undefined> {
+  // The download's own size is not what the IP counts here (the zip is no upload unless the safe form sends
+  // it, and then it is counted there): each entry is counted from its local header before it is read.
   const download = await ctx.download();
-  if (ctx.maxBytes !== undefined && download.contentLength !== null && download.contentLength > ctx.maxBytes) {
-    download.body.destroy();
-    throw new UploadTooLargeError(ctx.service, download.contentLength, ctx.maxBytes);
-  }
   try {
     const reader = new LocalEntryReader(download.body);
     const first = await reader.next();
@@ -228,7 +233,7 @@ async function tryOnePass(ctx: DocumentsContext): Promise<DocumentsResult | unde
       delivery.matcher.surprise('melding-unparsable', `${first.name} ${read.problem}`);
     }
     const meldingName = delivery.matcher.accept({ name: first.name, utf8: first.utf8 }).uploadName;
-    await ctx.upload(plainUpload(meldingName, meldingBytes, 'application/xml'));
+    await plainUpload(ctx, meldingName, meldingBytes, 'application/xml');
     for (let header = await reader.next(); header; header = await reader.next()) {
       if (!onePassReadable(header)) {
         // A streaming writer's entry further on: the spool path starts over (files already up are skipped).
@@ -286,7 +291,7 @@ async function finish(
       zipUploadName: safe ? ctx.zipFilename : undefined,
     });
     for (const file of mapped.generated) {
-      await ctx.upload(plainUpload(file.uploadName, file.body, file.contentType));
+      await plainUpload(ctx, file.uploadName, file.body, file.contentType);
     }
     journalpost = mapped.journalpost;
   } else {
@@ -339,7 +344,7 @@ async function viaSpool(ctx: DocumentsContext): Promise<DocumentsResult> {
       }
       if (meldingItem && meldingBytes) {
         const name = delivery.matcher.accept({ name: meldingItem.header.name, utf8: meldingItem.header.utf8 });
-        await ctx.upload(plainUpload(name.uploadName, meldingBytes, 'application/xml'));
+        await plainUpload(ctx, name.uploadName, meldingBytes, 'application/xml');
       }
       for (const entry of entries) {
         if (entry === meldingItem && meldingBytes) {
@@ -364,8 +369,13 @@ async function spool(ctx: DocumentsContext, path: string): Promise<Measured> {
     transform(chunk: Buffer, _e, callback) {
       hash.update(chunk);
       bytes += chunk.length;
-      if (ctx.maxBytes !== undefined && bytes > ctx.maxBytes) {
-        callback(new UploadTooLargeError(ctx.service, -1, ctx.maxBytes));
+      // A disk bound, not the IP's count: a zip larger than the limit cannot hold files that fit it (bar the
+      // few bytes of zip headers around stored entries).
+      const { limit, service } = ctx.budget;
+      if (limit !== undefined && bytes > limit) {
+        callback(
+          new UploadTooLargeError(service, limit, { filename: `${ctx.mottakId} (download)`, bytes: -1, total: -1 }),
+        );
         return;
       }
       callback(null, chunk);

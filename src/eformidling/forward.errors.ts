@@ -1,16 +1,24 @@
 /** Why a forward stops for good (parked with the message as reason) or tries again. */
 
-/** Over the receiver service's upload limit: the IP would refuse it (MaxFileSizeExceededException). */
+/**
+ * Over the receiver service's upload limit: the IP would refuse it (MaxFileSizeExceededException). The IP's
+ * limit counts all of a message's files together (service-limits.ts, UploadBudget).
+ */
 export class UploadTooLargeError extends Error {
   constructor(
     readonly service: string,
-    readonly size: number,
     readonly limit: number,
+    /** The file that would pass the limit, and the message's sum with it; `bytes` −1: found while spooling. */
+    readonly over: { filename: string; bytes: number; total: number },
   ) {
-    // size −1: found out while spooling, before the whole size was known.
+    const { filename, bytes, total } = over;
     super(
-      `the zip is ${size === -1 ? `more than ${limit}` : size} bytes, over the integrasjonspunkt's ${service} limit ` +
-        `of ${limit} bytes (MaxFileSizeExceededException)`,
+      bytes === -1
+        ? `${filename} passed what the message may still take under the integrasjonspunkt's ${service} limit ` +
+            `of ${limit} bytes for all of a message's files together (MaxFileSizeExceededException)`
+        : `the message's files come to ${total} bytes with ${filename} (${bytes} bytes), over the ` +
+            `integrasjonspunkt's ${service} limit of ${limit} bytes for all of a message's files together ` +
+            `(MaxFileSizeExceededException)`,
     );
     this.name = 'UploadTooLargeError';
   }

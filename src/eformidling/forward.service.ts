@@ -13,7 +13,7 @@ import { Metrics } from '../ops/metrics';
 import type { ForwardJobData } from '../queues/job-catalogue';
 import { WorkQueues } from '../queues/work-queues';
 import { ARKIVMELDING_FILENAME, buildArkivmelding, titleFor, zipFilenameFor } from './arkivmelding.builder';
-import { CapabilitiesCache } from './capabilities.cache';
+import { CapabilitiesCache, capabilityQueryFor } from './capabilities.cache';
 import { IntegrasjonspunktClient } from './integrasjonspunkt.client';
 import { IpError } from './integrasjonspunkt.errors';
 import type { Journalpost } from '../melding/journalpost.mapper';
@@ -24,7 +24,7 @@ import { PayloadChangedError, SendUnsettledError, SjekksumMismatchError, UploadT
 import { discardOutMessage } from './discard-out-message';
 import { transfer, type Measured } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
-import { uploadLimitFor } from './service-limits';
+import { UploadBudget, uploadLimitFor } from './service-limits';
 
 /** Statuses that prove the IP sent (or finished with) the message: a forward seeing one is done. */
 const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
@@ -88,7 +88,7 @@ export class ForwardService {
       }
     }
 
-    const verdict = await this.capabilities.check(this.config.efm.receiverOrgnr, this.config.efm.process);
+    const verdict = await this.capabilities.check(this.config.efm.receiverOrgnr, capabilityQueryFor(this.config.efm));
     if (!verdict.accepts) {
       return this.park(row, verdict.reason, 'capability');
     }
@@ -169,6 +169,7 @@ export class ForwardService {
       process: efm.process,
       avtaltIdentifier: efm.avtaltIdentifier,
       ttlHours: efm.ttlHours,
+      securityLevel: efm.securityLevel,
       nowMs: this.clock.now(),
       avtaltContent: {
         mottakId: row.mottakId,
@@ -184,19 +185,20 @@ export class ForwardService {
    * size and sha256 when this try uploaded it, to be recorded with the send request.
    */
   private async upload(row: ForsendelseEntity, messageId: string, service: string): Promise<Measured | undefined> {
-    const limit = uploadLimitFor(service, this.config.efm.maxUploadBytes);
+    // Counts every file of the message as the IP's limit does (service-limits.ts), arkivmelding.xml included.
+    const budget = new UploadBudget(service, uploadLimitFor(service, this.config.efm.maxUploadBytes));
     const zipFilename = zipFilenameFor(row.mottakId);
     try {
       if (this.config.efm.messageType === 'arkivmelding' && this.config.efm.payload === 'documents') {
-        return await this.uploadDocuments(row, messageId, service, limit);
+        return await this.uploadDocuments(row, messageId, budget);
       }
       if (this.config.efm.messageType === 'arkivmelding') {
-        await this.uploadArkivmelding(row, messageId, zipFilename);
+        await this.uploadArkivmelding(row, messageId, zipFilename, budget);
       }
       let payload: Measured | undefined;
       await this.uploadOnce(messageId, async () => {
         const download = await this.brreg.download(row.mottakId);
-        const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, maxBytes: limit, service };
+        const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, filename: zipFilename, budget };
         const measured = await transfer(download, spool, (body, contentLength) => {
           return this.ip.upload(messageId, {
             filename: zipFilename,
@@ -249,8 +251,7 @@ export class ForwardService {
   private async uploadDocuments(
     row: ForsendelseEntity,
     messageId: string,
-    service: string,
-    limit: number | undefined,
+    budget: UploadBudget,
   ): Promise<Measured | undefined> {
     const zipFilename = zipFilenameFor(row.mottakId);
     const upload = async (file: Parameters<IntegrasjonspunktClient['upload']>[1]): Promise<boolean> => {
@@ -270,8 +271,7 @@ export class ForwardService {
       result = await transferDocuments({
         mottakId: row.mottakId,
         zipFilename,
-        maxBytes: limit,
-        service,
+        budget,
         spoolDir: this.config.forward.spoolDir,
         titles: this.titles,
         download: () => this.brreg.download(row.mottakId),
@@ -279,7 +279,7 @@ export class ForwardService {
         uploadZip: async () => {
           let measured: Measured | undefined;
           const download = await this.brreg.download(row.mottakId);
-          const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, maxBytes: limit, service };
+          const spool = { dir: this.config.forward.spoolDir, name: row.mottakId, filename: zipFilename, budget };
           try {
             measured = await transfer(download, spool, async (body, contentLength) => {
               await upload({
@@ -335,7 +335,7 @@ export class ForwardService {
         throw new SjekksumMismatchError(result.sjekksumMismatches);
       }
     }
-    await this.uploadArkivmelding(row, messageId, zipFilename, result.journalpost);
+    await this.uploadArkivmelding(row, messageId, zipFilename, budget, result.journalpost);
     if (measured) {
       this.metrics.forwardBytes.observe(measured.bytes);
     }
@@ -357,6 +357,7 @@ export class ForwardService {
     row: ForsendelseEntity,
     messageId: string,
     zipFilename: string,
+    budget: UploadBudget,
     documents?: Journalpost,
   ): Promise<void> {
     const xml = buildArkivmelding({
@@ -368,6 +369,7 @@ export class ForwardService {
       nowMs: this.clock.now(),
       documents,
     });
+    budget.reserve(ARKIVMELDING_FILENAME, Buffer.byteLength(xml));
     await this.uploadOnce(messageId, () =>
       this.ip.upload(messageId, {
         filename: ARKIVMELDING_FILENAME,

@@ -6,8 +6,9 @@ import { z } from 'zod';
 import type { OutboundHttp } from '../http/outbound-http';
 import type { Metrics } from '../ops/metrics';
 import { describeNetworkError, mediaType, readBodyLimited, snippet } from '../http/read-body';
+import { retryAfterSeconds } from '../http/retry-after';
 import type { PeerOutcomeRecorder } from '../http/peer-outcome';
-import { IpError, ipOutcome, kindOfStatus, type IpOperation } from './integrasjonspunkt.errors';
+import { IpError, ipOutcome, kindOfAnswer, type IpOperation } from './integrasjonspunkt.errors';
 import {
   capabilitiesSchema,
   conversationSchema,
@@ -82,11 +83,19 @@ export class IntegrasjonspunktClient {
     }
   }
 
-  async capabilities(orgnr: string, process?: string): Promise<Capabilities> {
+  /** The receiver's capabilities, asked as the IP asks its service registry when a message is created. */
+  async capabilities(orgnr: string, query: { process?: string; securityLevel?: number } = {}): Promise<Capabilities> {
     return this.observed('capabilities', async () => {
-      const query = process ? `?process=${encodeURIComponent(process)}` : '';
+      const params = new URLSearchParams();
+      if (query.process) {
+        params.set('process', query.process);
+      }
+      if (query.securityLevel !== undefined) {
+        params.set('securityLevel', String(query.securityLevel));
+      }
+      const search = params.size > 0 ? `?${params.toString()}` : '';
       return this.read('capabilities', undefined, () =>
-        this.json('capabilities', 'GET', `/api/capabilities/${orgnr}${query}`, capabilitiesSchema),
+        this.json('capabilities', 'GET', `/api/capabilities/${orgnr}${search}`, capabilitiesSchema),
       );
     });
   }
@@ -286,15 +295,23 @@ export class IntegrasjonspunktClient {
 
   /**
    * An idempotent read, tried up to three times while the IP answers 5xx. Anything else (a 4xx, an unreadable
-   * 200, a network error, which already waited HTTP_TIMEOUT_MS) goes to the caller at once.
+   * 200, a network error, which already waited HTTP_TIMEOUT_MS, a 500 that is an answer, a 503 with Retry-After,
+   * which the job's backoff waits out) goes to the caller at once.
    */
   private async read<T>(operation: IpOperation, messageId: string | undefined, get: () => Promise<T>): Promise<T> {
     for (let tried = 0; ; tried += 1) {
       try {
         return await get();
       } catch (error) {
-        const status = error instanceof IpError ? error.context.status : undefined;
-        if (tried >= READ_RETRY_PAUSES_MS.length || status === undefined || status < 500) {
+        const ipError = error instanceof IpError ? error : undefined;
+        const status = ipError?.context.status;
+        if (
+          tried >= READ_RETRY_PAUSES_MS.length ||
+          status === undefined ||
+          status < 500 ||
+          ipError?.kind !== 'retryable' ||
+          ipError.context.retryAfterSeconds !== undefined
+        ) {
           throw error;
         }
         this.logger.warn({
@@ -435,13 +452,14 @@ export class IntegrasjonspunktClient {
     const exception = body.success ? body.data.exception?.split('.').pop() : undefined;
     const message = body.success && body.data.message ? body.data.message : snippet(text);
     return new IpError(
-      kindOfStatus(status),
+      kindOfAnswer(status, exception, message),
       `${operation} answered ${status}${exception ? ` ${exception}` : ''}: ${message}`,
       {
         operation,
         messageId,
         status,
         exception,
+        retryAfterSeconds: retryAfterSeconds(status, response.headers, Date.now()),
       },
     );
   }

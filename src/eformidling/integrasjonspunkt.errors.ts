@@ -21,6 +21,8 @@ export interface IpErrorContext {
   status?: number;
   /** The IP's exception class, short name: MessageAlreadyExistsException, DuplicateFilenameException, … */
   exception?: string;
+  /** Seconds, from Retry-After on a 429/503 (the IP or a proxy in front of it); the job waits that long. */
+  retryAfterSeconds?: number;
 }
 
 export class IpError extends Error implements PeerError {
@@ -50,18 +52,38 @@ export class IpError extends Error implements PeerError {
 }
 
 /**
- * Statuses worth another try: 408 and 429 (the IP or a proxy in front of it asks us to wait) and every 5xx
- * (the IP's own trouble; a malformed arkivmelding.xml would also give 500, but we generate that file).
- * 401/403: our Basic credentials are wrong — nothing a retry fixes, but it is named separately for ops.
+ * Statuses worth another try: 408, and 429 and 503 (the IP or a proxy in front of it asks us to wait, often
+ * with a Retry-After the job's backoff honours) and every 5xx (the IP's own trouble; a malformed
+ * arkivmelding.xml would also give 500, but we generate that file). 401/403: our Basic credentials are wrong —
+ * nothing a retry fixes, but it is named separately for ops.
+ *
+ * One 500 is an answer, not trouble: the service registry's refusal of the security level. Asked for a level
+ * the receiver cannot take (level 4 without a KS SvarUt system at level 4), the registry answers 400
+ * SecurityLevelNotFoundException; the IP wraps it into a MeldingsUtvekslingRuntimeException that no handler maps,
+ * so its capabilities answer 500 naming the level (efm-service-registry ServiceRecordService,
+ * efm-integrasjonspunkt CapabilitiesController). No retry changes that.
  */
-export function kindOfStatus(status: number): IpErrorKind {
+export function kindOfAnswer(status: number, exception?: string, message?: string): IpErrorKind {
   if (status === 401 || status === 403) {
     return 'auth';
+  }
+  if (isSecurityLevelRefusal(status, exception, message)) {
+    return 'permanent';
   }
   if (status === 408 || status === 429 || status >= 500) {
     return 'retryable';
   }
   return 'permanent';
+}
+
+/** The service registry's "can not receive messages with security level", as the IP passes it on (above). */
+export function isSecurityLevelRefusal(status: number, exception?: string, message?: string): boolean {
+  return (
+    status === 500 &&
+    exception === 'MeldingsUtvekslingRuntimeException' &&
+    message !== undefined &&
+    /can ?not receive messages with security level/i.test(message)
+  );
 }
 
 /** Exceptions the forward flow expects and acts on (a retry finds its own message or file already there). */
@@ -81,6 +103,8 @@ export function ipOutcome(error: IpError): { outcome: PeerOutcome; advice?: stri
     outcome = 'bad_response';
   } else if (exception !== undefined && (status === 404 || EXPECTED_EXCEPTIONS.has(exception))) {
     outcome = 'ok';
+  } else if (isSecurityLevelRefusal(status, exception, error.message)) {
+    outcome = 'refused';
   } else {
     outcome = outcomeOfStatus(status);
   }
@@ -96,6 +120,7 @@ const IP_ADVICE: Partial<Record<PeerOutcome, string>> = {
   rate_limited: 'the integrasjonspunkt asks us to slow down: lower FORWARD_CONCURRENCY',
   bad_response: "the answer is not the integrasjonspunkt's API (a proxy or login page in between?): check EFM_BASE_URL",
   refused:
-    'the integrasjonspunkt refused the message: check EFM_RECEIVER_ORGNR, EFM_MESSAGE_TYPE and EFM_PROCESS against ' +
+    'the integrasjonspunkt refused the message: check EFM_RECEIVER_ORGNR, EFM_MESSAGE_TYPE, EFM_PROCESS and ' +
+    'EFM_SECURITY_LEVEL against ' +
     "the receiver's capabilities",
 };

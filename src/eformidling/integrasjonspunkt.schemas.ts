@@ -42,7 +42,8 @@ export const capabilitiesSchema = z.object({
     z.object({
       process: z.string(),
       serviceIdentifier: z.string(),
-      documentTypes: z.array(z.object({ type: z.string(), standard: z.string() })).optional(),
+      // The IP derives `type` from the standard and leaves it out when it knows no type for it.
+      documentTypes: z.array(z.object({ type: z.string().nullish(), standard: z.string() })).optional(),
     }),
   ),
 });

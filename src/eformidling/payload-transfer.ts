@@ -6,6 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Download } from '../brreg/brreg.client';
 import { TruncatedDownloadError, UploadTooLargeError } from './forward.errors';
+import type { UploadBudget } from './service-limits';
 
 export interface Measured {
   bytes: number;
@@ -16,18 +17,21 @@ export interface Spool {
   dir: string;
   /** Names the spool file (with pid and time), for an operator who finds one left after a crash. */
   name: string;
-  /** The receiver service's upload limit: refused before uploading, and before spooling past it. */
-  maxBytes?: number;
-  service: string;
+  /** The upload's file name, as counted in the budget. */
+  filename: string;
+  /** What the message may still take under the IP's limit: refused before uploading, and before spooling past it. */
+  budget: UploadBudget;
 }
 
 /** Counts and hashes what passes through, without holding it; fails once more than `maxBytes` passed. */
 class Meter extends Transform {
   private readonly hash = createHash('sha256');
   bytes = 0;
+  private readonly maxBytes: number | undefined;
 
   constructor(private readonly spool: Spool) {
     super();
+    this.maxBytes = spool.budget.remaining();
   }
 
   override _transform(
@@ -37,9 +41,9 @@ class Meter extends Transform {
   ) {
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    const { maxBytes } = this.spool;
-    if (maxBytes !== undefined && this.bytes > maxBytes) {
-      callback(new UploadTooLargeError(this.spool.service, -1, maxBytes));
+    if (this.maxBytes !== undefined && this.bytes > this.maxBytes) {
+      const { budget, filename } = this.spool;
+      callback(new UploadTooLargeError(budget.service, budget.limit ?? 0, { filename, bytes: -1, total: -1 }));
       return;
     }
     callback(null, chunk);
@@ -63,9 +67,11 @@ export async function transfer(
   const meter = new Meter(spool);
   if (download.contentLength !== null) {
     const expected = download.contentLength;
-    if (spool.maxBytes !== undefined && expected > spool.maxBytes) {
+    try {
+      spool.budget.reserve(spool.filename, expected);
+    } catch (error) {
       download.body.destroy();
-      throw new UploadTooLargeError(spool.service, expected, spool.maxBytes);
+      throw error;
     }
     download.body.on('error', (error) => meter.destroy(error));
     // The upload, which consumes the meter, reports its failure; when the upload never started (refused
@@ -85,6 +91,7 @@ export async function transfer(
   const path = join(spool.dir, `${spool.name}.${process.pid}.${Date.now()}.spool`);
   try {
     await pipeline(download.body, meter, createWriteStream(path, { mode: 0o600 }));
+    spool.budget.reserve(spool.filename, meter.bytes);
     await upload(createReadStream(path), meter.bytes);
     return { bytes: meter.bytes, sha256: meter.digest() };
   } finally {

@@ -1,5 +1,5 @@
 import { conversationIdFor, messageIdFor } from '../forsendelse/forsendelse-ids';
-import { buildSbd, type SbdInput } from './sbd.builder';
+import { buildSbd, documentTypeOf, securityLevelOf, type SbdInput } from './sbd.builder';
 
 const MOTTAK_ID = 'be935814-c7a3-4a9f-8bbc-ac278cbe41d5';
 const NOW = Date.parse('2026-03-02T09:15:30Z');
@@ -14,6 +14,7 @@ function anSbdInput(overrides: Partial<SbdInput> = {}): SbdInput {
     process: 'urn:no:difi:profile:arkivmelding:administrasjon:ver1.0',
     avtaltIdentifier: 'brreg-mottak',
     ttlHours: 24,
+    securityLevel: 3,
     nowMs: NOW,
     ...overrides,
   };
@@ -70,5 +71,16 @@ describe('buildSbd', () => {
       type: 'avtalt',
     });
     expect(avtalt.avtalt).toEqual({ identifier: 'brreg-mottak', content: { mottakId: MOTTAK_ID } });
+  });
+
+  it('sets the configured sikkerhetsnivaa on an arkivmelding, which the capabilities are asked with', () => {
+    expect(buildSbd(anSbdInput({ securityLevel: 4 })).arkivmelding).toEqual({ sikkerhetsnivaa: 4 });
+    expect(securityLevelOf('arkivmelding', 4)).toBe(4);
+    // An avtalt message has no sikkerhetsnivaa: the IP looks its receiver up without a level.
+    expect(securityLevelOf('avtalt', 4)).toBeUndefined();
+    expect(documentTypeOf('arkivmelding')).toEqual({
+      type: 'arkivmelding',
+      standard: buildSbd(anSbdInput()).standardBusinessDocumentHeader.documentIdentification.standard,
+    });
   });
 });

@@ -18,6 +18,8 @@ export interface SbdInput {
   process: string;
   avtaltIdentifier: string;
   ttlHours: number;
+  /** The arkivmelding's sikkerhetsnivaa (EFM_SECURITY_LEVEL); an avtalt message carries none. */
+  securityLevel: number;
   nowMs: number;
   /** What the receiver of an `avtalt` message gets as content. */
   avtaltContent?: Record<string, unknown>;
@@ -46,6 +48,19 @@ export interface StandardBusinessDocument {
   };
   arkivmelding?: { sikkerhetsnivaa: number };
   avtalt?: { identifier: string; content: Record<string, unknown> };
+}
+
+/** `documentIdentification` of our message: the IP looks for its `standard` among the receiver's documentTypes. */
+export function documentTypeOf(messageType: MessageType): { type: MessageType; standard: string } {
+  return { type: messageType, standard: DOCUMENT[messageType].standard };
+}
+
+/**
+ * The security level the IP looks the receiver up with when the message is created: the arkivmelding's
+ * sikkerhetsnivaa; an avtalt message has none (AvtaltMessage is no HasSikkerhetsNivaa), so none is asked.
+ */
+export function securityLevelOf(messageType: MessageType, securityLevel: number): number | undefined {
+  return messageType === 'arkivmelding' ? securityLevel : undefined;
 }
 
 /**
@@ -83,5 +98,5 @@ export function buildSbd(input: SbdInput): StandardBusinessDocument {
       avtalt: { identifier: input.avtaltIdentifier, content: input.avtaltContent ?? { mottakId: input.mottakId } },
     };
   }
-  return { standardBusinessDocumentHeader: header, arkivmelding: { sikkerhetsnivaa: 3 } };
+  return { standardBusinessDocumentHeader: header, arkivmelding: { sikkerhetsnivaa: input.securityLevel } };
 }

@@ -8,7 +8,14 @@ export type Peer = 'maskinporten' | 'brreg' | 'integrasjonspunkt';
 export interface PeerError extends Error {
   readonly peer: Peer;
   readonly kind: string;
-  readonly context: { operation?: string; status?: number; mottakId?: string; messageId?: string };
+  readonly context: {
+    operation?: string;
+    status?: number;
+    mottakId?: string;
+    messageId?: string;
+    /** Seconds the peer asked us to wait (Retry-After of a 429/503: src/http/retry-after.ts). */
+    retryAfterSeconds?: number;
+  };
 }
 
 export function isPeerError(error: unknown): error is PeerError {
@@ -33,4 +40,19 @@ export function failureFields(error: unknown): Record<string, unknown> {
     current = current.cause;
   }
   return fields;
+}
+
+/**
+ * The wait a peer asked for, from the client error that failed a job, also when it is the cause of another
+ * error: the queues' backoff waits at least this long (src/queues/job-options.ts).
+ */
+export function retryAfterOf(error: unknown): number | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (isPeerError(current)) {
+      return current.context.retryAfterSeconds;
+    }
+    current = current.cause;
+  }
+  return undefined;
 }

@@ -1,19 +1,24 @@
 import type { JobsOptions } from 'bullmq';
+import { retryAfterOf } from '../http/peer-error';
 
 /** At most five minutes between tries: a peer back after an outage is noticed soon. */
 const MAX_BACKOFF_MS = 5 * 60_000;
 
+/** The custom backoff types this strategy serves (BullMQ hands every non-builtin type to it). */
+export const BackoffType = { Work: 'work', Recheck: 'recheck' } as const;
+
 /**
- * 2 s, 4 s, 8 s … capped at 5 min. With WORK_JOB_OPTIONS.attempts that is about a day of retries: a peer
+ * Work: 2 s, 4 s, 8 s … capped at 5 min. With WORK_JOB_OPTIONS.attempts that is about a day of retries: a peer
  * that is down for hours must not turn into a FAILED forsendelse, and a permanent error is thrown as
- * UnrecoverableError (no retries) after the reason is recorded on the row.
+ * UnrecoverableError (no retries) after the reason is recorded on the row. Recheck: 1 s, 2 s, 4 s. Either way a
+ * 429/503 with Retry-After (from any peer, also as the cause of another error) is waited out before the next
+ * try: this is the one place that honours it.
  */
-export function backoffStrategy(attemptsMade: number, _type?: string, error?: Error): number {
-  const backoff = Math.min(2_000 * 2 ** Math.max(attemptsMade - 1, 0), MAX_BACKOFF_MS);
-  // A 429/503 with Retry-After: wait at least as long as the peer asked.
-  const retryAfterSeconds = (error as { context?: { retryAfterSeconds?: number } } | undefined)?.context
-    ?.retryAfterSeconds;
-  return retryAfterSeconds === undefined ? backoff : Math.max(backoff, retryAfterSeconds * 1000);
+export function backoffStrategy(attemptsMade: number, type?: string, error?: Error): number {
+  const doubling = 2 ** Math.max(attemptsMade - 1, 0);
+  const backoff = type === BackoffType.Recheck ? 1_000 * doubling : Math.min(2_000 * doubling, MAX_BACKOFF_MS);
+  const retryAfter = retryAfterOf(error);
+  return retryAfter === undefined ? backoff : Math.max(backoff, retryAfter * 1000);
 }
 
 /**
@@ -22,7 +27,7 @@ export function backoffStrategy(attemptsMade: number, _type?: string, error?: Er
  */
 export const WORK_JOB_OPTIONS: JobsOptions = {
   attempts: 300,
-  backoff: { type: 'custom' },
+  backoff: { type: BackoffType.Work },
   removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
@@ -37,7 +42,7 @@ export const TICK_JOB_OPTIONS: JobsOptions = {
 /** Re-reads of statuses: a few quick tries, and never an unbounded pile in Redis while the IP is down. */
 export const RECHECK_JOB_OPTIONS: JobsOptions = {
   attempts: 3,
-  backoff: { type: 'exponential', delay: 1_000 },
+  backoff: { type: BackoffType.Recheck },
   removeOnComplete: true,
   removeOnFail: { count: 100 },
 };

@@ -86,6 +86,7 @@ const CASES: Record<Variable, Invalid | FreeText> = {
   EFM_PROCESS: { env: { EFM_PROCESS: 'arkivmelding' }, says: /must be a process URN/ },
   EFM_AVTALT_IDENTIFIER: { env: { EFM_AVTALT_IDENTIFIER: '' }, says: TOO_SMALL },
   EFM_TTL_HOURS: { env: { EFM_TTL_HOURS: '0' }, says: TOO_SMALL },
+  EFM_SECURITY_LEVEL: { env: { EFM_SECURITY_LEVEL: '2' }, says: NOT_AN_OPTION },
   EFM_MAX_UPLOAD_BYTES: { env: { EFM_MAX_UPLOAD_BYTES: 'lots' }, says: NOT_A_NUMBER },
   EFM_STATUS_STRATEGY: { env: { EFM_STATUS_STRATEGY: 'webhook' }, says: NOT_AN_OPTION },
   EFM_STATUS_POLL_INTERVAL_MS: { env: { EFM_STATUS_POLL_INTERVAL_MS: '50' }, says: TOO_SMALL },

@@ -67,10 +67,63 @@ describe('integrasjonspunkt simulator: capabilities, message creation, auth and 
       });
     });
 
-    it('gives an empty capability list for a receiver configured with none', async () => {
+    it('gives an empty capability list for a receiver configured with none, and 404 asked for a process', async () => {
       await ip.control('PUT', '/receivers/333333333', { service: 'none' });
       const res = await ip.json<CapabilitiesBody>('GET', '/api/capabilities/333333333');
       expect(res).toEqual({ status: 200, body: { capabilities: [] } });
+      const forProcess = await ip.json(
+        'GET',
+        `/api/capabilities/333333333?process=${encodeURIComponent(ADMIN_PROCESS)}`,
+      );
+      expect(forProcess.status).toBe(404);
+      expect(forProcess.body.exception).toBe(`${EX}IdentifierNotFoundException`);
+    });
+
+    it('knows only the registered organisations: the defaults, configured ones, and knownOrganisations', async () => {
+      for (const orgnr of ['310000001', '311000012', '974760673', '987654321']) {
+        expect((await ip.json('GET', `/api/capabilities/${orgnr}`)).status).toBe(200);
+      }
+      const unknown = await ip.json('GET', '/api/capabilities/910000123');
+      expect(unknown.status).toBe(404);
+      expectSpringError(unknown.body, 404, `${EX}IdentifierNotFoundException`, '/api/capabilities/910000123');
+      const created = await ip.create(anSbd({ receiver: '910000123' }));
+      expect(created.body.exception).toBe(`${EX}ReceiverDoesNotAcceptProcessException`);
+      await ip.control('PUT', '/receivers/910000123', { service: 'DPV' });
+      expect((await ip.json('GET', '/api/capabilities/910000123')).status).toBe(200);
+      await ip.control('POST', '/settings', { knownOrganisations: ['910000124'] });
+      expect((await ip.json('GET', '/api/capabilities/910000124')).status).toBe(200);
+      expect((await ip.json('GET', '/api/capabilities/310000001')).status).toBe(404);
+      await ip.control('POST', '/settings', { knownOrganisations: '*' });
+      expect((await ip.json('GET', '/api/capabilities/910000125')).status).toBe(200);
+    });
+
+    it('honours securityLevel as the service registry does: DPO any, DPF at its levels, else DPV, never DPV at 4', async () => {
+      await ip.control('PUT', '/receivers/111111111', { service: 'DPF', securityLevels: [3] });
+      await ip.control('PUT', '/receivers/222222222', { service: 'DPO' });
+      await ip.control('PUT', '/receivers/333333333', { service: 'DPF', securityLevels: [4] });
+      const at = (orgnr: string, level: number) =>
+        ip.json<CapabilitiesBody & SpringErrorBody>(
+          'GET',
+          `/api/capabilities/${orgnr}?process=${encodeURIComponent(ADMIN_PROCESS)}&securityLevel=${level}`,
+        );
+      expect((await at('111111111', 3)).body.capabilities[0].serviceIdentifier).toBe('DPF');
+      expect((await at('222222222', 4)).body.capabilities[0].serviceIdentifier).toBe('DPO');
+      expect((await at('333333333', 4)).body.capabilities[0].serviceIdentifier).toBe('DPF');
+      // A KS SvarUt system only at level 4 is reached at level 3 through DPV (Altinn).
+      expect((await at('333333333', 3)).body.capabilities[0].serviceIdentifier).toBe('DPV');
+      // Level 4 where only level 3 is registered: the registry refuses, and the IP passes that on as a 500.
+      const refused = await at('111111111', 4);
+      expectSpringError(
+        refused.body,
+        500,
+        'no.difi.meldingsutveksling.domain.MeldingsUtvekslingRuntimeException',
+        '/api/capabilities/111111111',
+      );
+      expect(refused.body.message).toContain("can not receive messages with security level '4'");
+      const created = await ip.create(anSbd({ receiver: '111111111', sikkerhetsnivaa: 4 }));
+      expect(created.body.exception).toBe(`${EX}ReceiverDoesNotAcceptProcessException`);
+      expect(created.body.description).toContain("can not receive messages with security level '4'");
+      expect((await ip.create(anSbd({ receiver: '111111111', sikkerhetsnivaa: 3 }))).status).toBe(200);
     });
 
     it('answers 404 IdentifierNotFoundException for an unknown organisation', async () => {
@@ -264,6 +317,27 @@ describe('integrasjonspunkt simulator: capabilities, message creation, auth and 
       const res = await ip.create(sbd);
       expectSpringError(res.body, 400, `${EX}ReceiverDoesNotAcceptProcessException`, '/api/messages/out');
       expect(res.body.message).toBe(`Receiver do not accept the document process ${ADMIN_PROCESS}`);
+      // Asked with a process it has no record for, the registry answers 404 (ReceiverProcessNotFoundException).
+      expect(res.body.description).toBe(
+        `Service record not found for parameters: SRParameter(identifier=${RECEIVER}, process=${ADMIN_PROCESS}, securityLevel=3, print=null, infoOnly=false, conversationId=${conversationScopeOf(sbd).instanceIdentifier})`,
+      );
+      const conversation = await ip.json('GET', `/api/conversations/messageId/${messageIdOf(sbd)}`);
+      expect(conversation.status).toBe(404);
+    });
+
+    it('answers ReceiverDoesNotAcceptProcessException when the process lists no document type of the SBD', async () => {
+      await ip.control('PUT', `/receivers/${RECEIVER}`, {
+        capabilities: [
+          {
+            process: ADMIN_PROCESS,
+            serviceIdentifier: 'DPO',
+            documentTypes: [{ type: 'avtalt', standard: 'urn:no:difi:avtalt:xsd::avtalt' }],
+          },
+        ],
+      });
+      const sbd = anSbd();
+      const res = await ip.create(sbd);
+      expectSpringError(res.body, 400, `${EX}ReceiverDoesNotAcceptProcessException`, '/api/messages/out');
       expect(res.body.description).toBe(
         `Error looking up service record with document type 'urn:no:difi:arkivmelding:xsd::arkivmelding' and parameters: SRParameter(identifier=${RECEIVER}, process=${ADMIN_PROCESS}, securityLevel=3, print=null, infoOnly=false, conversationId=${conversationScopeOf(sbd).instanceIdentifier})`,
       );
@@ -407,6 +481,35 @@ describe('integrasjonspunkt simulator: capabilities, message creation, auth and 
       );
       await ip.control('DELETE', '/faults');
     });
+
+    it('answers 429 or 503 with Retry-After for the next matching requests (POST /_sim/faults/busy)', async () => {
+      await ip.control('POST', '/faults/busy', {
+        status: 429,
+        retryAfter: 7,
+        method: 'GET',
+        path: '^/api/capabilities/',
+      });
+      await ip.control('POST', '/faults/busy', {
+        status: 503,
+        retryAfter: 'Wed, 21 Oct 2065 07:28:00 GMT',
+        path: '^/api/messages/out$',
+        times: 2,
+      });
+      const limited = await ip.call('GET', `/api/capabilities/${RECEIVER}`);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('7');
+      expectSpringError((await limited.json()) as SpringErrorBody, 429, undefined, `/api/capabilities/${RECEIVER}`);
+      expect((await ip.json('GET', `/api/capabilities/${RECEIVER}`)).status).toBe(200);
+      for (let i = 0; i < 2; i++) {
+        const res = await ip.call('POST', '/api/messages/out', anSbd());
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('Wed, 21 Oct 2065 07:28:00 GMT');
+        await res.body?.cancel();
+      }
+      expect((await ip.create(anSbd())).status).toBe(200);
+      const faults = await ip.control<{ busy: { answered: number; armed: unknown[] } }>('GET', '/faults/ip');
+      expect(faults.body.busy).toEqual({ answered: 3, armed: [] });
+    });
   });
 });
 
@@ -455,6 +558,7 @@ describe('integrasjonspunktOptionsFromEnv', () => {
         SIM_IP_STATUS_QUEUE: 'DPO,DPV',
         SIM_SEED: '7',
         SIM_IP_ORGNR: '',
+        SIM_IP_KNOWN_ORGNRS: '910000001,910000002',
       }),
     ).toEqual({
       port: 9100,
@@ -463,7 +567,9 @@ describe('integrasjonspunktOptionsFromEnv', () => {
       sendTransmitMs: 250,
       statusQueueIncludes: ['DPO', 'DPV'],
       seed: 7,
+      knownOrganisations: ['910000001', '910000002'],
     });
+    expect(integrasjonspunktOptionsFromEnv({ SIM_IP_KNOWN_ORGNRS: '*' })).toEqual({ knownOrganisations: '*' });
   });
 
   it('names every bad variable', () => {

@@ -16,6 +16,14 @@ export function srParameterText(p: {
   );
 }
 
+/** ServiceRegistryClient's words for a registry answer of 400 (its `error_description` at the end). */
+export function lookupFailure(parameters: string, description: string): string {
+  return (
+    `Caught exception when looking up service record with parameter ${parameters}, http status 400 BAD_REQUEST ` +
+    `(Bad Request): ${description}`
+  );
+}
+
 /** `GET /api/capabilities/{orgnr}?process=&securityLevel=` (CapabilitiesController). */
 export function registerCapabilityRoutes(router: Router, ctx: IpContext): void {
   router.get('/api/capabilities/:receiverIdentifier', (req, res) => {
@@ -30,12 +38,19 @@ export function registerCapabilityRoutes(router: Router, ctx: IpContext): void {
     }
     const processText = queryString(req, 'process');
     const process = processText === '' ? undefined : processText;
-    const capabilities = ctx.registry.lookup(receiver, process);
-    if (capabilities === undefined) {
-      throw ipErrors.identifierNotFound(
-        `Service record not found for parameters: ${srParameterText({ identifier: receiver, process, securityLevel })}`,
+    const parameters = srParameterText({ identifier: receiver, process, securityLevel });
+    const lookup = ctx.registry.serviceRecords(receiver, { process, securityLevel });
+    if (lookup.kind === 'not-found') {
+      throw ipErrors.identifierNotFound(`Service record not found for parameters: ${parameters}`);
+    }
+    if (lookup.kind === 'security-level-refused') {
+      // The registry's 400 becomes a ServiceRegistryLookupException, wrapped in a MeldingsUtvekslingRuntimeException
+      // that CapabilitiesController passes on and no handler maps: a 500 with the registry's words in it.
+      throw springErrors.internal(
+        'no.difi.meldingsutveksling.domain.MeldingsUtvekslingRuntimeException',
+        `no.difi.meldingsutveksling.serviceregistry.ServiceRegistryLookupException: ${lookupFailure(parameters, lookup.description)}`,
       );
     }
-    res.json({ capabilities });
+    res.json({ capabilities: lookup.records });
   });
 }

@@ -28,6 +28,28 @@ export interface Capability {
   documentTypes: DocumentType[];
 }
 
+/** A service record as the registry keeps it: a DPF record also knows its KS SvarUt system's security levels. */
+interface ServiceRecord extends Capability {
+  securityLevels?: SecurityLevel[];
+}
+
+type SecurityLevel = 3 | 4;
+
+/** What the service registry answers the IP's lookup (SRParameter: identifier, process, securityLevel). */
+export type ServiceRecordLookup =
+  | { kind: 'records'; records: Capability[] }
+  /** Not in the Enhetsregister, or (asked with a process) no record for that process: the registry's 404. */
+  | { kind: 'not-found' }
+  /** The registry's 400 SecurityLevelNotFoundException, with its description. */
+  | { kind: 'security-level-refused'; description: string };
+
+/**
+ * The organisations the simulator knows without being told (EFM_RECEIVER_ORGNR of the tests and the demo, the
+ * test sender, Brreg's, and the receiver of the IP simulator's own tests and docs); any other one is not in the
+ * Enhetsregister (404) until `PUT /_sim/receivers/{orgnr}` or the `knownOrganisations` setting adds it.
+ */
+export const DEFAULT_KNOWN_ORGANISATIONS = ['310000001', '311000012', '974760673', '987654321'];
+
 const ARKIVMELDING_DOC: DocumentType = { type: 'arkivmelding', standard: 'urn:no:difi:arkivmelding:xsd::arkivmelding' };
 const KVITTERING_DOC: DocumentType = {
   type: 'arkivmelding_kvittering',
@@ -47,6 +69,10 @@ function documentTypesFor(process: string): DocumentType[] {
 }
 
 const SERVICE_IDENTIFIERS = ['DPO', 'DPV', 'DPF', 'DPI', 'DPE', 'DPH'] as const;
+const securityLevelsSchema = z
+  .array(z.union([z.literal(3), z.literal(4)]))
+  .min(1)
+  .optional();
 
 /**
  * `PUT /_sim/receivers/{orgnr}`: either a shorthand (`service` for every arkivmelding process, `avtalt` adds
@@ -59,27 +85,39 @@ export const receiverConfigSchema = z.union([
       service: z.enum(['DPO', 'DPF', 'DPV', 'none', 'unknown']),
       avtalt: z.boolean().optional(),
       processes: z.array(z.string().min(1)).optional(),
+      /** DPF only: the levels of the receiver's KS SvarUt system (default both). */
+      securityLevels: securityLevelsSchema,
     })
-    .refine((c) => c.avtalt !== true || c.service === 'DPO', { message: 'avtalt is DPO only' }),
+    .refine((c) => c.avtalt !== true || c.service === 'DPO', { message: 'avtalt is DPO only' })
+    .refine((c) => c.securityLevels === undefined || c.service === 'DPF', {
+      message: 'securityLevels is DPF only (DPO takes any level, DPV level 3)',
+    }),
   z.strictObject({
     capabilities: z.array(
       z.strictObject({
         process: z.string().min(1),
         serviceIdentifier: z.enum(SERVICE_IDENTIFIERS),
         documentTypes: z.array(z.strictObject({ type: z.string().min(1), standard: z.string().min(1) })).optional(),
+        securityLevels: securityLevelsSchema,
       }),
     ),
   }),
 ]);
 export type ReceiverConfig = z.infer<typeof receiverConfigSchema>;
 
-type Receiver = { known: false } | { known: true; capabilities: Capability[] };
+type Receiver = { known: false } | { known: true; capabilities: ServiceRecord[] };
 
-function shorthandCapabilities(service: SimulatedService, processes: string[], avtalt: boolean): Capability[] {
-  const capabilities = processes.map((process) => ({
+function shorthandCapabilities(
+  service: SimulatedService,
+  processes: string[],
+  avtalt: boolean,
+  securityLevels?: SecurityLevel[],
+): ServiceRecord[] {
+  const capabilities: ServiceRecord[] = processes.map((process) => ({
     process,
     serviceIdentifier: service,
     documentTypes: documentTypesFor(process),
+    ...(service === 'DPF' ? { securityLevels: securityLevels ?? [3, 4] } : {}),
   }));
   if (avtalt && !processes.includes(AVTALT_PROCESS)) {
     capabilities.push({ process: AVTALT_PROCESS, serviceIdentifier: 'DPO', documentTypes: [AVTALT_DOC] });
@@ -94,7 +132,10 @@ function shorthandCapabilities(service: SimulatedService, processes: string[], a
 export class CapabilityRegistry {
   private readonly receivers = new BoundedMap<string, Receiver>(100_000);
 
-  constructor(private readonly defaultService: () => SimulatedService) {}
+  constructor(
+    private readonly defaultService: () => SimulatedService,
+    private readonly knownOrganisations: () => string[] | '*',
+  ) {}
 
   configure(orgnr: string, config: ReceiverConfig): void {
     if ('capabilities' in config) {
@@ -104,6 +145,7 @@ export class CapabilityRegistry {
           process: c.process,
           serviceIdentifier: c.serviceIdentifier,
           documentTypes: c.documentTypes ?? documentTypesFor(c.process),
+          ...(c.serviceIdentifier === 'DPF' ? { securityLevels: c.securityLevels ?? [3, 4] } : {}),
         })),
       });
       return;
@@ -119,7 +161,7 @@ export class CapabilityRegistry {
     const processes = config.processes ?? [...ARKIVMELDING_PROCESSES, ARKIVMELDING_RESPONSE_PROCESS];
     this.receivers.set(orgnr, {
       known: true,
-      capabilities: shorthandCapabilities(config.service, processes, config.avtalt === true),
+      capabilities: shorthandCapabilities(config.service, processes, config.avtalt === true, config.securityLevels),
     });
   }
 
@@ -135,8 +177,8 @@ export class CapabilityRegistry {
     return Object.fromEntries(this.receivers);
   }
 
-  /** The receiver's service records, optionally for one process; undefined = not in the registry. */
-  lookup(orgnr: string, process?: string): Capability[] | undefined {
+  /** The receiver's service records as configured, optionally for one process; undefined = not in the registry. */
+  lookup(orgnr: string, process?: string): ServiceRecord[] | undefined {
     const receiver = this.receivers.get(orgnr) ?? this.defaultReceiver(orgnr);
     if (!receiver.known) {
       return undefined;
@@ -144,8 +186,46 @@ export class CapabilityRegistry {
     return process === undefined ? receiver.capabilities : receiver.capabilities.filter((c) => c.process === process);
   }
 
+  /**
+   * The service registry's answer (efm-service-registry ServiceRecordController, ServiceRecordService): for
+   * the arkivmelding processes DPO takes any security level; a DPF record stands at a level its KS SvarUt
+   * system has, and otherwise falls back to DPV (Altinn), except at level 4, which DPV cannot carry: then the
+   * whole lookup is refused (SecurityLevelNotFoundException). Other processes (avtalt) ignore the level. Asked
+   * with a process that has no record, the registry answers 404 (ReceiverProcessNotFoundException).
+   */
+  serviceRecords(orgnr: string, query: { process?: string; securityLevel?: number }): ServiceRecordLookup {
+    const configured = this.lookup(orgnr, query.process);
+    if (configured === undefined) {
+      return { kind: 'not-found' };
+    }
+    const records: Capability[] = [];
+    for (const record of configured) {
+      const { securityLevels, ...capability } = record;
+      const arkivmelding =
+        ARKIVMELDING_PROCESSES.includes(record.process) || record.process === ARKIVMELDING_RESPONSE_PROCESS;
+      const level = query.securityLevel;
+      if (!arkivmelding || level === undefined || record.serviceIdentifier === 'DPO') {
+        records.push(capability);
+      } else if (record.serviceIdentifier === 'DPF' && securityLevels?.includes(level as SecurityLevel)) {
+        records.push(capability);
+      } else if (level === 4) {
+        return {
+          kind: 'security-level-refused',
+          description: `Organization '${orgnr}' can not receive messages with security level '${level}'`,
+        };
+      } else {
+        records.push(record.serviceIdentifier === 'DPF' ? { ...capability, serviceIdentifier: 'DPV' } : capability);
+      }
+    }
+    if (query.process !== undefined && records.length === 0) {
+      return { kind: 'not-found' };
+    }
+    return { kind: 'records', records };
+  }
+
   private defaultReceiver(orgnr: string): Receiver {
-    if (!/^\d{9}$/.test(orgnr)) {
+    const known = this.knownOrganisations();
+    if (!/^\d{9}$/.test(orgnr) || (known !== '*' && !known.includes(orgnr))) {
       return { known: false };
     }
     return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { intFromString, parseSimEnv, seedFromString } from '../common/sim-env';
+import { DEFAULT_KNOWN_ORGANISATIONS } from './capability.registry';
 
 /** The services the simulator routes to (DPI/DPE/DPH exist in the IP but are not simulated). */
 export const SIMULATED_SERVICES = ['DPO', 'DPF', 'DPV'] as const;
@@ -47,8 +48,13 @@ export interface IntegrasjonspunktSimulatorOptions {
    * comes too late: the copy still goes out). 0: SENDT as soon as the copy's turn comes.
    */
   sendTransmitMs: number;
-  /** Service of every 9-digit organisation that was not configured through the control API. */
+  /** Service of every known organisation that was not configured through the control API. */
   defaultCapability: SimulatedService;
+  /**
+   * Organisations in the Enhetsregister without being configured (with `defaultCapability`); `*` = every 9-digit
+   * number. Any other is unknown: capabilities 404, create ReceiverDoesNotAcceptProcessException.
+   */
+  knownOrganisations: string[] | '*';
   /** Our own organisation number: fills in a missing SBD sender, as the IP's `difi.move.org.number` does. */
   orgnr?: string;
   /**
@@ -101,6 +107,7 @@ export const INTEGRASJONSPUNKT_SIM_DEFAULTS: IntegrasjonspunktSimulatorOptions =
   sendDelayMs: 50,
   sendTransmitMs: 0,
   defaultCapability: 'DPO',
+  knownOrganisations: DEFAULT_KNOWN_ORGANISATIONS,
   ttlCheckIntervalMs: 30_000,
   statusQueueIncludes: [],
   statusTimeFilterExclusive: false,
@@ -122,6 +129,10 @@ const envSchema = z.object({
   SIM_IP_SEND_TRANSMIT_MS: intFromString(0, 86_400_000).optional(),
   SIM_IP_TTL_CHECK_MS: intFromString(0, 86_400_000).optional(),
   SIM_IP_DEFAULT_CAPABILITY: z.enum(SIMULATED_SERVICES).optional(),
+  SIM_IP_KNOWN_ORGNRS: z
+    .string()
+    .regex(/^(\*|\d{9}(,\d{9})*)$/, 'must be * or a comma-separated list of 9-digit organisation numbers')
+    .optional(),
   SIM_IP_ORGNR: z
     .string()
     .regex(/^\d{9}$/, 'must be 9 digits')
@@ -174,6 +185,9 @@ export function integrasjonspunktOptionsFromEnv(
   }
   if (v.SIM_IP_DEFAULT_CAPABILITY !== undefined) {
     options.defaultCapability = v.SIM_IP_DEFAULT_CAPABILITY;
+  }
+  if (v.SIM_IP_KNOWN_ORGNRS !== undefined) {
+    options.knownOrganisations = v.SIM_IP_KNOWN_ORGNRS === '*' ? '*' : v.SIM_IP_KNOWN_ORGNRS.split(',');
   }
   if (v.SIM_IP_ORGNR !== undefined) {
     options.orgnr = v.SIM_IP_ORGNR;

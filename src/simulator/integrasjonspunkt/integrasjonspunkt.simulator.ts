@@ -28,6 +28,7 @@ import { registerSubscriptionRoutes } from './subscriptions.routes';
 import { TimerSet } from './timer-set';
 import { TtlWatcher } from './ttl.watcher';
 import { UploadHangs } from './upload-hangs';
+import { BusyAnswers } from './busy-answers';
 import { WebhookPusher, type Subscription } from './webhook.pusher';
 
 export interface IntegrasjonspunktSimulator {
@@ -70,6 +71,9 @@ function resolveOptions(options: Partial<IntegrasjonspunktSimulatorOptions>): In
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };
   settings.statusQueueIncludes = [...settings.statusQueueIncludes];
+  if (settings.knownOrganisations !== '*') {
+    settings.knownOrganisations = [...settings.knownOrganisations];
+  }
   settings.uploadLimits = { ...settings.uploadLimits };
   for (const [service, limit] of Object.entries(settings.uploadLimits)) {
     if (!Number.isSafeInteger(limit) || limit < 0) {
@@ -117,7 +121,10 @@ export async function startIntegrasjonspunktSimulator(
   const timers = new TimerSet();
   const store = new IpStore(settings, timers);
   const random = new SeededRandom(settings.seed);
-  const registry = new CapabilityRegistry(() => settings.defaultCapability);
+  const registry = new CapabilityRegistry(
+    () => settings.defaultCapability,
+    () => settings.knownOrganisations,
+  );
   const subscriptions = new Map<number, Subscription>();
   const pusher = new WebhookPusher(
     () => subscriptions.values(),
@@ -134,6 +141,7 @@ export async function startIntegrasjonspunktSimulator(
     unlockIntervalMs: settings.incomingUnlockIntervalMs,
   }));
   const sendFaults = new SendFaults(settings.seed);
+  const busy = new BusyAnswers();
   const ctx: IpContext = {
     settings,
     store,
@@ -147,6 +155,7 @@ export async function startIntegrasjonspunktSimulator(
     uploadHangs,
     incoming,
     sendFaults,
+    busy,
   };
   store.onStatusAnnounced(autoKvittering(ctx));
 
@@ -179,6 +188,7 @@ export async function startIntegrasjonspunktSimulator(
       uploadHangs.clear();
       incoming.clear();
       sendFaults.clear();
+      busy.clear();
     },
   });
   const observer = new RequestObserver(ipOperation);
@@ -186,6 +196,8 @@ export async function startIntegrasjonspunktSimulator(
   app.use('/_sim', createIpControlRouter(ctx));
 
   const api = express.Router({ strict: true, caseSensitive: true });
+  // In front of the IP (a gateway, or the IP restarting): before its authentication.
+  api.use(busy.middleware(zone));
   api.use((req, res, next) => {
     const auth = settings.basicAuth;
     if (auth === undefined || req.path.startsWith('/_sim/')) {

@@ -11,6 +11,7 @@ import { sendFaultSchema } from './send-faults';
 import { COPY_STAGES } from './status-progression';
 import { scriptRuleSchema } from './status-script';
 import { hangUploadSchema } from './upload-hangs';
+import { busySchema } from './busy-answers';
 import { webhookFaultsSchema } from './webhook-faults';
 
 const settingsSchema = z.strictObject({
@@ -23,6 +24,7 @@ const settingsSchema = z.strictObject({
   sendDelayMs: z.number().int().min(0).max(86_400_000).optional(),
   sendTransmitMs: z.number().int().min(0).max(86_400_000).optional(),
   defaultCapability: z.enum(SIMULATED_SERVICES).optional(),
+  knownOrganisations: z.union([z.literal('*'), z.array(z.string().regex(/^\d{9}$/)).max(100_000)]).optional(),
   orgnr: z
     .string()
     .regex(/^\d{9}$/)
@@ -226,6 +228,11 @@ export function createIpControlRouter(ctx: IpContext): Router {
     res.json(ipFaults(ctx));
   });
 
+  control.post('/faults/busy', (req, res) => {
+    ctx.busy.arm(parseControlBody(busySchema, req.body));
+    res.json(ipFaults(ctx));
+  });
+
   control.post('/faults/webhooks', (req, res) => {
     ctx.pusher.faults.apply(parseControlBody(webhookFaultsSchema, req.body));
     res.json(ipFaults(ctx));
@@ -237,6 +244,7 @@ export function createIpControlRouter(ctx: IpContext): Router {
 
   control.delete('/faults/ip', (_req, res) => {
     ctx.uploadHangs.clear();
+    ctx.busy.clear();
     ctx.pusher.faults.clear();
     ctx.sendFaults.clear();
     res.json(ipFaults(ctx));
@@ -306,6 +314,7 @@ function ipFaults(ctx: IpContext): Record<string, unknown> {
     hangUpload: ctx.uploadHangs.snapshot(),
     send: ctx.sendFaults.snapshot(),
     webhooks: ctx.pusher.faults.snapshot(),
+    busy: ctx.busy.view(),
   };
 }
 

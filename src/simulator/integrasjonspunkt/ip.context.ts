@@ -11,6 +11,7 @@ import type { TimerSet } from './timer-set';
 import type { TtlWatcher } from './ttl.watcher';
 import type { SendFaults } from './send-faults';
 import type { UploadHangs } from './upload-hangs';
+import type { BusyAnswers } from './busy-answers';
 import type { Subscription, WebhookPusher } from './webhook.pusher';
 
 /** The simulator's parts, shared by its route files. */
@@ -27,6 +28,7 @@ export interface IpContext {
   uploadHangs: UploadHangs;
   incoming: IncomingQueue;
   sendFaults: SendFaults;
+  busy: BusyAnswers;
 }
 
 export function timeText(ctx: IpContext, epochMs: number): string {

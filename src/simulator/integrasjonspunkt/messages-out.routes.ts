@@ -1,6 +1,6 @@
 import type { Response, Router } from 'express';
 import { ARKIVMELDING_FILE } from './arkivmelding.reader';
-import { srParameterText } from './capabilities.routes';
+import { lookupFailure, srParameterText } from './capabilities.routes';
 import { handleUpload } from './file-upload.handler';
 import { createFromMultipart, isMultipartRequest } from './multipart-send.handler';
 import { queryString, readSmallBody, requireJsonContentType, type IpContext } from './ip.context';
@@ -66,19 +66,23 @@ function resolveService(ctx: IpContext, sbd: DeserializedSbd): string {
   }
   const sikkerhetsnivaa = sbd.business.sikkerhetsnivaa;
   const conversationId = stringField(scope, 'instanceIdentifier');
+  const securityLevel =
+    sbd.businessKey === 'arkivmelding' && typeof sikkerhetsnivaa === 'number' ? sikkerhetsnivaa : undefined;
   const parameters = srParameterText({
     identifier: partner.primary,
     process,
-    securityLevel:
-      sbd.businessKey === 'arkivmelding' && typeof sikkerhetsnivaa === 'number' ? sikkerhetsnivaa : undefined,
+    securityLevel,
     conversationId: conversationId === '' ? undefined : conversationId,
   });
-  const records = ctx.registry.lookup(partner.primary, process);
-  if (records === undefined) {
+  const lookup = ctx.registry.serviceRecords(partner.primary, { process, securityLevel });
+  if (lookup.kind === 'not-found') {
     throw ipErrors.receiverDoesNotAcceptProcess(process, `Service record not found for parameters: ${parameters}`);
   }
+  if (lookup.kind === 'security-level-refused') {
+    throw ipErrors.receiverDoesNotAcceptProcess(process, lookupFailure(parameters, lookup.description));
+  }
   const standard = documentStandard(sbd.header);
-  const record = records.find((r) => r.documentTypes.some((d) => d.standard === standard));
+  const record = lookup.records.find((r) => r.documentTypes.some((d) => d.standard === standard));
   if (record === undefined) {
     throw ipErrors.receiverDoesNotAcceptProcess(
       process,
