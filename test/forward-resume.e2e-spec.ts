@@ -87,17 +87,7 @@ describe('a resumed forward', () => {
     );
     ip = new IntegrasjonspunktClient(http, config.efm.baseUrl);
     brreg = new BrregClient(http, config.brreg.baseUrl, tokens);
-    forward = new ForwardService(
-      config,
-      transitions,
-      queries,
-      brreg,
-      ip,
-      new CapabilitiesCache(ip, clock),
-      clock,
-      queues,
-      new Metrics(),
-    );
+    forward = aForwardService(config);
   });
 
   afterAll(async () => {
@@ -150,6 +140,21 @@ describe('a resumed forward', () => {
         contentLength: Buffer.byteLength(xml),
       });
     }
+  }
+
+  /** The forward as the app wires it, with this test's clients, under `withConfig`. */
+  function aForwardService(withConfig: AppConfig): ForwardService {
+    return new ForwardService(
+      withConfig,
+      transitions,
+      queries,
+      brreg,
+      ip,
+      new CapabilitiesCache(ip, clock),
+      clock,
+      queues,
+      new Metrics(),
+    );
   }
 
   async function ipMessage(messageId: string): Promise<IpMessage> {
@@ -294,17 +299,7 @@ describe('a resumed forward', () => {
       });
       await transitions.insertDiscovered([{ mottakId: big.mottakId, oppdatert: null, tjeneste: null }]);
       // A fresh capability cache: the shared one remembers the receiver as DPO for five minutes.
-      const forwardToDpv = new ForwardService(
-        config,
-        transitions,
-        queries,
-        brreg,
-        ip,
-        new CapabilitiesCache(ip, clock),
-        clock,
-        queues,
-        new Metrics(),
-      );
+      const forwardToDpv = aForwardService(config);
       await expect(forwardToDpv.forward({ mottakId: big.mottakId, attempt: 1 })).rejects.toBeInstanceOf(
         UnrecoverableError,
       );
@@ -324,17 +319,7 @@ describe('a resumed forward', () => {
     });
     await transitions.insertDiscovered([{ mottakId: zip.mottakId, oppdatert: null, tjeneste: null }]);
     const limited = loadConfig({ ...configEnv, EFM_MAX_UPLOAD_BYTES: '10000' });
-    const forwardLimited = new ForwardService(
-      limited,
-      transitions,
-      queries,
-      brreg,
-      ip,
-      new CapabilitiesCache(ip, clock),
-      clock,
-      queues,
-      new Metrics(),
-    );
+    const forwardLimited = aForwardService(limited);
     await expect(forwardLimited.forward({ mottakId: zip.mottakId, attempt: 1 })).rejects.toBeInstanceOf(
       UnrecoverableError,
     );
@@ -348,18 +333,7 @@ describe('a resumed forward', () => {
 
   it('counts arkivmelding.xml with the zip against the limit, as the IP does: parks one byte over, sends exactly at it', async () => {
     const { orgnr } = await testKeys();
-    const forwardWith = (limit: string) =>
-      new ForwardService(
-        loadConfig({ ...configEnv, EFM_MAX_UPLOAD_BYTES: limit }),
-        transitions,
-        queries,
-        brreg,
-        ip,
-        new CapabilitiesCache(ip, clock),
-        clock,
-        queues,
-        new Metrics(),
-      );
+    const forwardWith = (limit: string) => aForwardService(loadConfig({ ...configEnv, EFM_MAX_UPLOAD_BYTES: limit }));
     const seeded = await control<{ mottakId: string }[]>(sims.brreg.url, '/forsendelser', {
       body: { orgnr, count: 3, sizeBytes: 20_000 },
     });

@@ -9,6 +9,7 @@ import { messageIdFor } from '../forsendelse/forsendelse-ids';
 import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
 import { ForsendelseTransitions } from '../forsendelse/forsendelse-transitions';
 import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
+import { isDecisive } from '../forsendelse/status-rules';
 import { Metrics } from '../ops/metrics';
 import type { ForwardJobData } from '../queues/job-catalogue';
 import { WorkQueues } from '../queues/work-queues';
@@ -501,13 +502,19 @@ export class ForwardService {
     reason: string,
     detail: Record<string, unknown>,
   ): Promise<ForwardOutcome> {
-    await this.transitions.transition({
+    const moved = await this.transitions.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'SENT',
       attempt: row.attempt,
       detail: { ...detail, reason },
     });
+    const statuses = Array.isArray(detail.statuses) ? (detail.statuses as string[]) : [];
+    if (moved && statuses.some(isDecisive)) {
+      // A LEVETID_UTLOPT or FEIL read while the row was FORWARDING changed nothing then (status rules); now that
+      // the row is SENT it can, so it is re-read at once instead of waiting for the deadline's reconcile.
+      await this.queues.recheck([row.messageId]);
+    }
     this.logger.log({
       msg: 'already sent',
       reason,

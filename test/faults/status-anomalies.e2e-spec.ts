@@ -95,6 +95,16 @@ async function webhookEnv(pollIntervalMs = '3600000'): Promise<Record<string, st
   };
 }
 
+/**
+ * The ways statuses are read that a late status must survive (issue 14): the feed, one GET per message, and the
+ * feed with the webhook. Each gives the bridge's environment for it.
+ */
+const STRATEGIES: [string, () => Promise<Record<string, string>>][] = [
+  ['feed', () => Promise.resolve({})],
+  ['per-message', () => Promise.resolve({ EFM_STATUS_STRATEGY: 'per-message' })],
+  ['feed+webhook', () => webhookEnv('1000')],
+];
+
 /** Every Nest log line of the bridges started after `capture()`, with its level. */
 class CapturedLogs implements LoggerService {
   readonly lines: { level: string; message: unknown }[] = [];
@@ -115,7 +125,7 @@ class CapturedLogs implements LoggerService {
   }
 }
 
-describe('status anomaly: LEVETID_UTLOPT after LEVERT', () => {
+describe.each(STRATEGIES)('status anomaly: LEVETID_UTLOPT after LEVERT (%s)', (_strategy, strategyEnv) => {
   const env = useBridgeEnvironment();
 
   it('starts no new attempt and leaves the forsendelse delivered and confirmed, with the status recorded', async () => {
@@ -125,7 +135,7 @@ describe('status anomaly: LEVETID_UTLOPT after LEVERT', () => {
     await script(sims, together, {
       steps: [{ status: 'MOTTATT' }, { status: 'LEVERT' }, { status: 'LEVETID_UTLOPT', delayMs: 0 }],
     });
-    const bridge = await env.start();
+    const bridge = await env.start(await strategyEnv());
     await settled(bridge, 2);
     await control(sims.integrasjonspunkt.url, `/messages/${messageIdFor(later.mottakId, 1)}/statuses`, {
       body: { status: 'LEVETID_UTLOPT' },
@@ -150,7 +160,7 @@ describe('status anomaly: LEVETID_UTLOPT after LEVERT', () => {
   });
 });
 
-describe('status anomaly: FEIL after LEVERT, after our confirm', () => {
+describe.each(STRATEGIES)('status anomaly: FEIL after LEVERT, after our confirm (%s)', (strategy, strategyEnv) => {
   const env = useBridgeEnvironment();
   const logs = new CapturedLogs();
 
@@ -161,7 +171,7 @@ describe('status anomaly: FEIL after LEVERT, after our confirm', () => {
   it('records it, counts it, logs it at error level and lists it for operators, and cannot undo the confirm', async () => {
     const { sims } = env;
     const [refused, fine] = await seed(sims, 2);
-    const bridge = await env.start(ADMIN);
+    const bridge = await env.start({ ...ADMIN, ...(await strategyEnv()) });
     // Nest's Logger is process-wide and the harness silences it when an app starts: listen from here on.
     Logger.overrideLogger(logs);
     await settled(bridge, 2);
@@ -199,10 +209,11 @@ describe('status anomaly: FEIL after LEVERT, after our confirm', () => {
     };
     expect(all.total).toBe(2);
 
-    // The status feed keeps re-reading its overlap: the FEIL is counted and noted once, whatever it sees again.
+    // The status feed keeps re-reading its overlap, and per-message keeps reading a confirmed row's messages for
+    // EFM_WATCH_AFTER_CONFIRM_HOURS: the FEIL is counted and noted once, whatever it sees again.
+    const readsOf = strategy === 'per-message' ? `/api/statuses/${messageId}` : '/api/statuses?';
     const feedReads = async () =>
-      (await control<Call[]>(sims.integrasjonspunkt.url, '/calls')).filter((c) => c.url.startsWith('/api/statuses?'))
-        .length;
+      (await control<Call[]>(sims.integrasjonspunkt.url, '/calls')).filter((c) => c.url.startsWith(readsOf)).length;
     const readsNow = await feedReads();
     await eventually(async () => ((await feedReads()) >= readsNow + 5 ? true : undefined), SETTLE_MS, 'more reads');
     expect(await lateFeilNotes(bridge)).toHaveLength(1);
@@ -210,6 +221,33 @@ describe('status anomaly: FEIL after LEVERT, after our confirm', () => {
     expect((await forsendelseRows(bridge)).map((r) => r.state)).toEqual(['CONFIRMED', 'CONFIRMED']);
     expect(fine.mottakId).not.toBe(refused.mottakId);
     await judgeRun('FEIL after LEVERT, after confirm', sims, bridge);
+  });
+});
+
+describe.each(STRATEGIES)('status anomaly: a late LEVERT of an earlier attempt (%s)', (_strategy, strategyEnv) => {
+  const env = useBridgeEnvironment();
+
+  it('delivers and confirms the row by the earlier attempt while the next one waits at the IP', async () => {
+    const { sims } = env;
+    const [f] = await seed(sims, 1);
+    // Attempt 1 expires; attempt 2 is sent and never delivered; then attempt 1's LEVERT comes after all.
+    await script(sims, f, { preset: 'LEVETID_UTLOPT', count: 1 });
+    await script(sims, f, { steps: [{ status: 'MOTTATT' }], count: 1 });
+    const bridge = await env.start({ MAX_SEND_ATTEMPTS: '2', ...(await strategyEnv()) });
+    const [first, second] = [messageIdFor(f.mottakId, 1), messageIdFor(f.mottakId, 2)];
+    await eventually(
+      async () => {
+        const [row] = await forsendelseRows(bridge);
+        return row?.attempt === 2 && row.state === 'SENT' ? row : undefined;
+      },
+      SETTLE_MS,
+      'attempt 2 sent',
+    );
+    await control(sims.integrasjonspunkt.url, `/messages/${first}/statuses`, { body: { status: 'LEVERT' } });
+    const [row] = await settled(bridge, 1);
+    expect(row).toMatchObject({ attempt: 2, deliveredMessageId: first });
+    expect(second).not.toBe(first);
+    await judgeRun('a late LEVERT of an earlier attempt', sims, bridge);
   });
 });
 
