@@ -13,6 +13,7 @@ import { MetricsModule } from './ops/metrics.module';
 import { OpsModule } from './ops/ops.module';
 import { QueuesModule } from './queues/queues.module';
 import { SchedulerModule } from './queues/scheduler.module';
+import { ReceiptsModule } from './receipts/receipts.module';
 import { ReconcileModule } from './reconcile/reconcile.module';
 import { RetentionModule } from './retention/retention.module';
 import { TrackingModule } from './tracking/tracking.module';
@@ -36,6 +37,7 @@ export class AppModule {
         TrackingModule,
         ReconcileModule,
         RetentionModule,
+        ReceiptsModule,
         OpsModule,
         // Without credentials the dashboard is not there at all: off, not open.
         ...(config.admin ? [DashboardModule.forRoot(config.admin, config.dashboard), AdminApiModule] : []),

@@ -21,23 +21,34 @@ const replayFailedSchema = z.strictObject({ reasonContains: z.string().min(1).ma
 export class AdminController {
   constructor(private readonly admin: AdminService) {}
 
-  /** `?late=true`: only those with a FEIL after delivery (a status a confirm cannot undo). */
+  /**
+   * `?late=true`: only those with a FEIL after delivery (a status a confirm cannot undo); `?rejected=true`: only
+   * those whose receiver's archive refused them in a receipt (ERROR, NOTSUPPORTED).
+   */
   @Get('forsendelser')
   async list(
     @Query('state') state?: string,
     @Query('page') page = '0',
     @Query('size') size = '50',
     @Query('late') late?: string,
+    @Query('rejected') rejected?: string,
   ) {
     try {
-      if (late !== undefined && late !== 'true' && late !== 'false') {
-        throw new AdminRequestError('late must be true or false');
+      const flags = (['late', 'rejected'] as const).filter((flag) => {
+        const value = flag === 'late' ? late : rejected;
+        if (value !== undefined && value !== 'true' && value !== 'false') {
+          throw new AdminRequestError(`${flag} must be true or false`);
+        }
+        return value === 'true';
+      });
+      if (flags.length > 1) {
+        throw new AdminRequestError('late=true and rejected=true are two lists; ask for one');
       }
-      if (late === 'true' && state !== undefined) {
-        throw new AdminRequestError('late=true lists every state; leave state out');
+      if (flags.length === 1 && state !== undefined) {
+        throw new AdminRequestError(`${flags[0]}=true lists every state; leave state out`);
       }
-      return late === 'true'
-        ? await this.admin.listLate(Number(page), Number(size))
+      return flags.length === 1
+        ? await this.admin.listFlagged(flags[0], Number(page), Number(size))
         : await this.admin.list(state, Number(page), Number(size));
     } catch (error) {
       throw error instanceof AdminRequestError ? new BadRequestException(error.message) : error;

@@ -3,7 +3,7 @@ import type { ForsendelseEventEntity } from '../forsendelse/forsendelse-event.en
 import { FORSENDELSE_STATES, type ForsendelseState } from '../forsendelse/forsendelse-state';
 import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
 import { ForsendelseTransitions } from '../forsendelse/forsendelse-transitions';
-import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
+import { ForsendelseQueries, type ForsendelseFlag } from '../forsendelse/forsendelse-queries';
 import { WorkQueues } from '../queues/work-queues';
 
 export class AdminRequestError extends Error {}
@@ -56,10 +56,13 @@ export class AdminService {
     return { items, page, size, total };
   }
 
-  /** Forsendelser with a FEIL after delivery (confirmed or about to be): recorded, never undone, listed here. */
-  async listLate(page = 0, size = 50): Promise<ForsendelsePage> {
+  /**
+   * Forsendelser to take up with the receiver, in any state: `late`, a FEIL after delivery (confirmed or about to
+   * be: recorded, never undone); `rejected`, a receipt in which the receiver's archive refused it.
+   */
+  async listFlagged(flag: ForsendelseFlag, page = 0, size = 50): Promise<ForsendelsePage> {
     checkPaging(page, size);
-    const [items, total] = await this.queries.pageWithLateStatus(page * size, size);
+    const [items, total] = await this.queries.pageFlagged(flag, page * size, size);
     return { items, page, size, total };
   }
 

@@ -17,6 +17,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]      (in the image: nod
 Commands:
   list [--state STATE] [--page N] [--size N]   forsendelser, newest change first
   list --late [--page N] [--size N]            those with a FEIL after delivery (cannot be undone)
+  list --rejected [--page N] [--size N]        those the receiver's archive refused in a receipt
   show MOTTAK_ID                               one forsendelse with its full event log
   replay MOTTAK_ID                             a FAILED one as a new attempt (new messageId)
   replay-failed [--reason TEXT]                every FAILED one whose reason contains TEXT (all without it)
@@ -58,12 +59,16 @@ async function run(
   const id = args[0];
   switch (command) {
     case 'list': {
-      if (values.late === true && values.state !== undefined) {
-        throw new AdminRequestError('--late lists every state; leave --state out');
+      const flags = (['late', 'rejected'] as const).filter((flag) => values[flag] === true);
+      if (flags.length > 1) {
+        throw new AdminRequestError('--late and --rejected are two lists; ask for one');
+      }
+      if (flags.length === 1 && values.state !== undefined) {
+        throw new AdminRequestError(`--${flags[0]} lists every state; leave --state out`);
       }
       const page =
-        values.late === true
-          ? await admin.listLate(Number(values.page ?? 0), Number(values.size ?? 50))
+        flags.length === 1
+          ? await admin.listFlagged(flags[0], Number(values.page ?? 0), Number(values.size ?? 50))
           : await admin.list(values.state as string | undefined, Number(values.page ?? 0), Number(values.size ?? 50));
       output(json, page, () => {
         const rows = page.items.map((f) => [
@@ -155,6 +160,7 @@ async function main(): Promise<number> {
       size: { type: 'string' },
       reason: { type: 'string' },
       late: { type: 'boolean' },
+      rejected: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

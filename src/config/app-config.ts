@@ -63,9 +63,11 @@ export interface AppConfig {
     /** Replaces the per-service upload limits (service-limits.ts) for an IP configured with other ones. */
     maxUploadBytes?: number;
     statusStrategy: StatusStrategy;
-    /** per-message: how long after its confirm a forsendelse's messages are still read (a late FEIL). */
+    /** per-message and receipts: how long after its confirm a forsendelse is still read (a late FEIL, a receipt). */
     watchAfterConfirmHours: number;
     statusPollIntervalMs: number;
+    /** Off unless EFM_RECEIPTS=true: another client of the IP may own its incoming queue. */
+    receipts: { enabled: boolean; intervalMs: number };
     webhook?: { baseUrl: string; secret: string };
   };
   forward: { concurrency: number; maxSendAttempts: number; spoolDir: string };

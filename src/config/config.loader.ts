@@ -170,6 +170,7 @@ function buildConfig(env: Env, problems: string[]): AppConfig {
       statusStrategy: env.EFM_STATUS_STRATEGY,
       watchAfterConfirmHours: env.EFM_WATCH_AFTER_CONFIRM_HOURS,
       statusPollIntervalMs: env.EFM_STATUS_POLL_INTERVAL_MS,
+      receipts: { enabled: env.EFM_RECEIPTS, intervalMs: env.EFM_RECEIPTS_INTERVAL_MS },
       webhook,
     },
     forward: {

@@ -183,8 +183,14 @@ export const envSchema = z.object({
     .min(0)
     .max(24 * 365)
     .default(72)
-    .describe('per-message: hours a confirmed row is still read (late FEIL)'),
+    .describe('per-message and receipts: hours a confirmed row is still read (late FEIL, receipt)'),
   EFM_STATUS_POLL_INTERVAL_MS: positiveInt(100, 86_400_000).default(10_000).describe('how often statuses are read'),
+  EFM_RECEIPTS: booleanString
+    .default(false)
+    .describe("read the receivers' arkivmelding_kvittering for our conversations from the IP's incoming queue"),
+  EFM_RECEIPTS_INTERVAL_MS: positiveInt(100, 86_400_000)
+    .default(60_000)
+    .describe('with EFM_RECEIPTS: how often receipts are read'),
   EFM_WEBHOOK_BASE_URL: optionalUrl(['http', 'https']).describe('our reachable base URL; keeps a status subscription'),
   EFM_WEBHOOK_SECRET: optionalString.describe('required with EFM_WEBHOOK_BASE_URL; part of the webhook path; secret'),
 

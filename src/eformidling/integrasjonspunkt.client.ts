@@ -15,11 +15,14 @@ import {
   ipErrorBodySchema,
   messageStatusSchema,
   pageFrameSchema,
+  RECEIPT_PROCESS,
+  receiptSbdSchema,
   subscriptionSchema,
   type Capabilities,
   type Conversation,
   type MessageStatus,
   type Page,
+  type Receipt,
 } from './integrasjonspunkt.schemas';
 import type { StandardBusinessDocument } from './sbd.builder';
 import { foldToAscii } from '../melding/ascii-fold';
@@ -39,6 +42,12 @@ export interface UploadFile {
 
 export type QueuedStatus =
   { id: number; status: MessageStatus } | { id: number; rejected: { raw: unknown; reason: string } };
+
+/**
+ * A peeked receipt, now locked for us at the IP; or an incoming message in our conversation that is no readable
+ * receipt, with its messageId when it has one (the reader leaves it locked: it is logged, never deleted).
+ */
+export type PeekedReceipt = { receipt: Receipt } | { rejected: { raw: unknown; reason: string; messageId?: string } };
 
 export interface StatusQuery {
   fromDateTime?: string;
@@ -221,6 +230,48 @@ export class IntegrasjonspunktClient {
     return this.observed('status-queue', async () => {
       const response = await this.call('status-queue', 'DELETE', `/api/statuses/${id}`, {});
       await this.expectOk('status-queue', response);
+    });
+  }
+
+  /**
+   * Locks the oldest unlocked receipt of this conversation in the IP's incoming queue and returns it, or null
+   * (204). Always filtered by conversation and process: the queue is shared by every client of the IP, and a
+   * peek without a filter would lock another client's message.
+   */
+  async peekReceipt(conversationId: string): Promise<PeekedReceipt | null> {
+    return this.observed('receipts', async () => {
+      const params = new URLSearchParams({ conversationId, process: RECEIPT_PROCESS });
+      const response = await this.call('receipts', 'GET', `/api/messages/in/peek?${params.toString()}`, {});
+      if (response.statusCode === 204) {
+        await response.body.dump();
+        return null;
+      }
+      const raw = await this.parse('receipts', response, z.unknown());
+      const receipt = receiptSbdSchema.safeParse(raw);
+      if (receipt.success) {
+        return { receipt: receipt.data };
+      }
+      const issue = receipt.error.issues[0];
+      return {
+        rejected: {
+          raw,
+          reason: issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid',
+          messageId: instanceIdentifierOf(raw),
+        },
+      };
+    });
+  }
+
+  /**
+   * Removes an incoming message we hold the lock of (the IP answers its SBD, which we do not need). A receipt
+   * needs no pop first: the IP's pop answers 204 for one (it has no ASiC), and DELETE asks only for the lock.
+   */
+  async deleteIncoming(messageId: string): Promise<void> {
+    return this.observed('receipts', async () => {
+      const response = await this.call('receipts', 'DELETE', `/api/messages/in/${encodeURIComponent(messageId)}`, {
+        messageId,
+      });
+      await this.expectOk('receipts', response, messageId);
     });
   }
 
@@ -463,6 +514,13 @@ export class IntegrasjonspunktClient {
       },
     );
   }
+}
+
+/** The messageId of an SBD that failed its schema, if it has one where an SBD keeps it. */
+function instanceIdentifierOf(raw: unknown): string | undefined {
+  const id = (raw as { standardBusinessDocumentHeader?: { documentIdentification?: { instanceIdentifier?: unknown } } })
+    ?.standardBusinessDocumentHeader?.documentIdentification?.instanceIdentifier;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /**

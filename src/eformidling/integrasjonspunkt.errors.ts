@@ -13,7 +13,8 @@ export type IpOperation =
   | 'conversation'
   | 'statuses'
   | 'status-queue'
-  | 'subscriptions';
+  | 'subscriptions'
+  | 'receipts';
 
 export interface IpErrorContext {
   operation: IpOperation;
@@ -48,6 +49,17 @@ export class IpError extends Error implements PeerError {
    */
   get noOutMessage(): boolean {
     return this.context.status === 404 && this.is('MessageNotFoundException');
+  }
+
+  /**
+   * An incoming message is gone (404 `MessageNotFoundException`: another DELETE was first) or no longer ours to
+   * remove (400 `MessageNotLockedException`: our peek's lock ran out, and the next peek delivers it again).
+   */
+  get incomingNotHeld(): boolean {
+    return (
+      (this.context.status === 404 && this.is('MessageNotFoundException')) ||
+      (this.context.status === 400 && this.is('MessageNotLockedException'))
+    );
   }
 }
 
@@ -86,8 +98,15 @@ export function isSecurityLevelRefusal(status: number, exception?: string, messa
   );
 }
 
-/** Exceptions the forward flow expects and acts on (a retry finds its own message or file already there). */
-const EXPECTED_EXCEPTIONS = new Set(['MessageAlreadyExistsException', 'DuplicateFilenameException']);
+/**
+ * Exceptions the flows expect and act on: a forward's retry finds its own message or file already there; a
+ * receipt whose lock ran out before its DELETE is read again.
+ */
+const EXPECTED_EXCEPTIONS = new Set([
+  'MessageAlreadyExistsException',
+  'DuplicateFilenameException',
+  'MessageNotLockedException',
+]);
 
 /**
  * What a failed call says about the connection to the IP, and what an operator should check. The IP's own error

@@ -73,3 +73,73 @@ export const ipErrorBodySchema = z.object({
 });
 
 export const subscriptionSchema = z.object({ id: z.number().int() }).loose();
+
+/** The process a receiver's arkivmelding_kvittering comes in (the IP's `difi.move.arkivmelding.receipt-process`). */
+export const RECEIPT_PROCESS = 'urn:no:difi:profile:arkivmelding:response:ver1.0';
+
+/** `ArkivmeldingKvitteringType`: WARNING is the IP's too, although no archive we know sends it. */
+export const RECEIPT_TYPES = ['OK', 'WARNING', 'ERROR', 'NOTSUPPORTED'] as const;
+export type ReceiptType = (typeof RECEIPT_TYPES)[number];
+
+const partnerSchema = z.object({ identifier: z.object({ value: z.string() }).loose() }).loose();
+
+/**
+ * A receiver's `arkivmelding_kvittering` as the incoming queue's peek returns it (`SBDFactory
+ * .createArkivmeldingReceiptFrom`): the SBD is all of it, there is no ASiC. Only what the bridge records is
+ * required; the rest of the header is the IP's business.
+ */
+export const receiptSbdSchema = z
+  .object({
+    standardBusinessDocumentHeader: z
+      .object({
+        sender: z.array(partnerSchema).optional(),
+        documentIdentification: z
+          .object({
+            instanceIdentifier: z.string().min(1),
+            type: z.literal('arkivmelding_kvittering'),
+            standard: z.string().optional(),
+          })
+          .loose(),
+        businessScope: z
+          .object({
+            scope: z.array(
+              z
+                .object({
+                  type: z.string(),
+                  instanceIdentifier: z.string().optional(),
+                  identifier: z.string().optional(),
+                })
+                .loose(),
+            ),
+          })
+          .loose(),
+      })
+      .loose(),
+    arkivmelding_kvittering: z
+      .object({
+        receiptType: z.enum(RECEIPT_TYPES),
+        relatedToMessageId: z.string().nullish(),
+        messages: z.array(z.object({ code: z.string().nullish(), text: z.string().nullish() }).loose()).nullish(),
+      })
+      .loose(),
+  })
+  .loose()
+  .transform((sbd, ctx) => {
+    const header = sbd.standardBusinessDocumentHeader;
+    const conversationId = header.businessScope.scope.find((s) => s.type === 'ConversationId')?.instanceIdentifier;
+    if (conversationId === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'no ConversationId scope', path: ['standardBusinessDocumentHeader'] });
+      return z.NEVER;
+    }
+    const body = sbd.arkivmelding_kvittering;
+    return {
+      messageId: header.documentIdentification.instanceIdentifier,
+      conversationId,
+      process: header.businessScope.scope.find((s) => s.type === 'ConversationId')?.identifier,
+      sender: header.sender?.[0]?.identifier.value,
+      receiptType: body.receiptType,
+      relatedToMessageId: body.relatedToMessageId ?? undefined,
+      messages: (body.messages ?? []).map((m) => ({ code: m.code ?? undefined, text: m.text ?? undefined })),
+    };
+  });
+export type Receipt = z.output<typeof receiptSbdSchema>;

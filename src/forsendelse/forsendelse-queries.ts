@@ -7,6 +7,23 @@ import type { ForsendelseState } from './forsendelse-state';
 import { ForsendelseEntity } from './forsendelse.entity';
 import { MOVING_COMBINATIONS } from './status-rules';
 
+/** The states whose rows the per-message status strategy reads, besides recently CONFIRMED ones. */
+const WATCHED_FOR_STATUSES: readonly Exclude<ForsendelseState, 'CONFIRMED'>[] = [
+  'FORWARDING',
+  'SENT',
+  'DELIVERED',
+  'FAILED',
+];
+
+/** What operators are shown a row for (admin list `late`, `rejected`). */
+export type ForsendelseFlag = 'late' | 'rejected';
+
+/** The note each flag lists a row for: fixed SQL, never built from input. */
+const FLAG_CONDITIONS: Readonly<Record<ForsendelseFlag, string>> = {
+  late: `(e.detail->>'lateFeil') = 'true'`,
+  rejected: `(e.detail->>'receipt') IN ('ERROR', 'NOTSUPPORTED')`,
+};
+
 /** Up to this many rows (Postgres's estimate), the metrics count CONFIRMED exactly. */
 const EXACT_CONFIRMED_COUNT_UP_TO = 100_000;
 
@@ -19,29 +36,32 @@ export class ForsendelseQueries {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Up to `limit` rows whose messages can still change something, after `after` in mottakId order (the per-message
-   * status strategy walks them in turns): every row with a sent or sending attempt that is not CONFIRMED (a late
-   * LEVERT still delivers a FAILED row), and CONFIRMED rows confirmed after `confirmedSince` (a FEIL after the
-   * confirm must still be raised). Each part is read through its own index and cut at `limit` before they meet.
+   * Up to `limit` rows that can still hear from the IP, after `after` in mottakId order (the per-message status
+   * strategy and the receipt reader walk them in turns): every row in one of `states`, and CONFIRMED rows confirmed
+   * after `confirmedSince`. For statuses, `states` is every state with a sent or sending attempt but CONFIRMED (a
+   * late LEVERT still delivers a FAILED row; a FEIL after the confirm must still be raised); for receipts, the
+   * states whose conversation can still get one. Each part is read through its own index and cut at `limit`
+   * before they meet.
    */
   async findWatched(
     after: string | undefined,
     limit: number,
     confirmedSince: Date,
-  ): Promise<{ mottakId: string; attempt: number }[]> {
-    const rows = await this.dataSource.query<{ mottak_id: string; attempt: number }[]>(
-      `SELECT mottak_id, attempt FROM (
-         (SELECT mottak_id, attempt FROM forsendelse
-           WHERE state IN ('FORWARDING', 'SENT', 'DELIVERED', 'FAILED') AND mottak_id > $1
+    states: readonly Exclude<ForsendelseState, 'CONFIRMED'>[] = WATCHED_FOR_STATUSES,
+  ): Promise<{ mottakId: string; attempt: number; conversationId: string }[]> {
+    const rows = await this.dataSource.query<{ mottak_id: string; attempt: number; conversation_id: string }[]>(
+      `SELECT mottak_id, attempt, conversation_id FROM (
+         (SELECT mottak_id, attempt, conversation_id FROM forsendelse
+           WHERE state = ANY($4::text[]) AND mottak_id > $1
            ORDER BY mottak_id LIMIT $2)
          UNION ALL
-         (SELECT mottak_id, attempt FROM forsendelse
+         (SELECT mottak_id, attempt, conversation_id FROM forsendelse
            WHERE state = 'CONFIRMED' AND confirmed_at > $3 AND mottak_id > $1
            ORDER BY mottak_id LIMIT $2)
        ) watched ORDER BY mottak_id LIMIT $2`,
-      [after ?? '00000000-0000-0000-0000-000000000000', limit, confirmedSince],
+      [after ?? '00000000-0000-0000-0000-000000000000', limit, confirmedSince, states],
     );
-    return rows.map((r) => ({ mottakId: r.mottak_id, attempt: r.attempt }));
+    return rows.map((r) => ({ mottakId: r.mottak_id, attempt: r.attempt, conversationId: r.conversation_id }));
   }
 
   /** When the oldest row still waiting for statuses last changed: where a fresh status feed starts reading. */
@@ -137,16 +157,17 @@ export class ForsendelseQueries {
   }
 
   /**
-   * A page of rows that got a status after delivery which a confirm cannot undo (a FEIL after LEVERT), newest
-   * change first: the ones operators must take up with the receiver (admin list).
+   * A page of rows with a note operators must take up with the receiver, newest change first (admin list):
+   * `late`, a status after delivery which a confirm cannot undo (a FEIL after LEVERT); `rejected`, a receipt in
+   * which the receiver's archive refused the message (ERROR or NOTSUPPORTED).
    */
-  async pageWithLateStatus(offset: number, limit: number): Promise<[ForsendelseEntity[], number]> {
+  async pageFlagged(flag: ForsendelseFlag, offset: number, limit: number): Promise<[ForsendelseEntity[], number]> {
     return this.dataSource
       .getRepository(ForsendelseEntity)
       .createQueryBuilder('f')
       .where(
         `EXISTS (SELECT 1 FROM forsendelse_event e
-                  WHERE e.mottak_id = f.mottak_id AND e.kind = 'note' AND (e.detail->>'lateFeil') = 'true')`,
+                  WHERE e.mottak_id = f.mottak_id AND e.kind = 'note' AND ${FLAG_CONDITIONS[flag]})`,
       )
       .orderBy('f.state_changed_at', 'DESC')
       .addOrderBy('f.mottak_id', 'ASC')

@@ -63,6 +63,18 @@ export interface LockedForsendelse {
   note(event: NewEvent): Promise<void>;
 }
 
+/** A receiver's receipt for one of the row's conversations, as the note records it. */
+export interface ObservedReceipt {
+  /** The receipt's own messageId at the IP: a receipt is recorded once by it. */
+  receiptMessageId: string;
+  receipt: string;
+  /** Its messages' codes and texts, joined; null when it has none. */
+  text: string | null;
+  relatedToMessageId?: string;
+  /** The attempt `relatedToMessageId` names, when it is one of the row's. */
+  attempt?: number;
+}
+
 export interface ObservedStatus {
   attempt: number;
   messageId: string;
@@ -236,6 +248,32 @@ export class ForsendelseTransitions {
       [mottakId, attempt, JSON.stringify({ cancel: 'requested' })],
     );
     return noted.length === 1;
+  }
+
+  /**
+   * Records a receiver's receipt as a note, once per receipt messageId (unique index forsendelse_event_receipt_idx):
+   * one read again after a crash between this and its DELETE at the IP is left as it is. Returns whether it is new.
+   */
+  async recordReceipt(mottakId: string, receipt: ObservedReceipt): Promise<boolean> {
+    const detail = {
+      receipt: receipt.receipt,
+      text: receipt.text,
+      receiptMessageId: receipt.receiptMessageId,
+      relatedToMessageId: receipt.relatedToMessageId,
+    };
+    const rows = await this.dataSource.query<unknown[]>(
+      `INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, detail)
+       VALUES ($1, 'note', $2, $3, $4::jsonb)
+       ON CONFLICT ((detail->>'receiptMessageId')) WHERE kind = 'note' AND detail ? 'receiptMessageId' DO NOTHING
+       RETURNING id`,
+      [
+        mottakId,
+        receipt.attempt ?? null,
+        receipt.attempt === undefined ? null : (receipt.relatedToMessageId ?? null),
+        JSON.stringify(detail),
+      ],
+    );
+    return rows.length === 1;
   }
 
   async appendEvent(mottakId: string, event: NewEvent): Promise<void> {

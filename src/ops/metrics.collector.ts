@@ -1,10 +1,11 @@
-import { InjectQueue } from '@nestjs/bullmq';
+import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { FORSENDELSE_STATES, type ForsendelseState } from '../forsendelse/forsendelse-state';
 import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
 import { PEER_OUTCOMES } from '../http/peer-outcome';
-import { QueueName } from '../queues/queue-names';
+import { ALL_QUEUES } from '../queues/queue-names';
 import { Metrics } from './metrics';
 import { PEERS, SharedHealth, type HealthSnapshot } from './shared-health';
 
@@ -36,14 +37,10 @@ export class MetricsCollector implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: Metrics,
     private readonly queries: ForsendelseQueries,
     private readonly health: SharedHealth,
-    @InjectQueue(QueueName.BrregPoll) poll: Queue,
-    @InjectQueue(QueueName.Forward) forward: Queue,
-    @InjectQueue(QueueName.Track) track: Queue,
-    @InjectQueue(QueueName.Confirm) confirm: Queue,
-    @InjectQueue(QueueName.Reconcile) reconcile: Queue,
-    @InjectQueue(QueueName.Retention) retention: Queue,
+    moduleRef: ModuleRef,
   ) {
-    this.queues = [poll, forward, track, confirm, reconcile, retention];
+    // Every queue there is, so a new one is counted without a change here.
+    this.queues = ALL_QUEUES.map((name) => moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
     for (const state of IN_FLIGHT_STATES) {
       metrics.oldestInFlightMs.set(state, undefined);
     }

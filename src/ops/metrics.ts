@@ -71,6 +71,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly receipts = new Counter({
+    name: 'bridge_receipts_total',
+    help: "Receivers' receipts (arkivmelding_kvittering) recorded, by receiptType (OK, WARNING, ERROR, NOTSUPPORTED); unreadable: one that could not be read, each time it was peeked",
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
   readonly retentionPruned = new Counter({
     name: 'bridge_retention_pruned_total',
     help: 'Rows deleted by retention (RETENTION_DAYS), by table',

@@ -22,4 +22,5 @@ export interface JobCatalogue {
   [QueueName.Confirm]: ConfirmJobData;
   [QueueName.Reconcile]: Record<string, never>;
   [QueueName.Retention]: Record<string, never>;
+  [QueueName.Receipts]: Record<string, never>;
 }

@@ -8,6 +8,7 @@ export enum QueueName {
   Confirm = 'confirm',
   Reconcile = 'reconcile',
   Retention = 'retention',
+  Receipts = 'receipts',
 }
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);

@@ -40,6 +40,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     @InjectQueue(QueueName.Track) private readonly track: Queue,
     @InjectQueue(QueueName.Reconcile) private readonly reconcile: Queue,
     @InjectQueue(QueueName.Retention) private readonly retention: Queue,
+    @InjectQueue(QueueName.Receipts) private readonly receipts: Queue,
     clock: Clock,
   ) {
     this.repeated = new RepeatedLog((_level, fields) => this.logger.warn(fields), clock);
@@ -52,6 +53,13 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     ) {
       // Switched off since an earlier start (RETENTION_DAYS=0): its scheduler would otherwise run on in Redis.
       this.logger.log({ msg: 'scheduler removed (RETENTION_DAYS=0)', queue: QueueName.Retention });
+    }
+    if (
+      !this.config.efm.receipts.enabled &&
+      (await this.receipts.removeJobScheduler(jobIds.scheduler(QueueName.Receipts)))
+    ) {
+      // Another client of the IP may own its incoming queue: once switched off, no tick may peek at it again.
+      this.logger.log({ msg: 'scheduler removed (EFM_RECEIPTS is not true)', queue: QueueName.Receipts });
     }
     for (const [queue, name, every] of this.schedules()) {
       await this.register(queue, name, every);
@@ -74,6 +82,9 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     ];
     if (this.config.retention.days > 0) {
       schedules.push([this.retention, QueueName.Retention, RETENTION_INTERVAL_MS]);
+    }
+    if (this.config.efm.receipts.enabled) {
+      schedules.push([this.receipts, QueueName.Receipts, this.config.efm.receipts.intervalMs]);
     }
     return schedules;
   }

@@ -90,6 +90,8 @@ const CASES: Record<Variable, Invalid | FreeText> = {
   EFM_MAX_UPLOAD_BYTES: { env: { EFM_MAX_UPLOAD_BYTES: 'lots' }, says: NOT_A_NUMBER },
   EFM_STATUS_STRATEGY: { env: { EFM_STATUS_STRATEGY: 'webhook' }, says: NOT_AN_OPTION },
   EFM_STATUS_POLL_INTERVAL_MS: { env: { EFM_STATUS_POLL_INTERVAL_MS: '50' }, says: TOO_SMALL },
+  EFM_RECEIPTS: { env: { EFM_RECEIPTS: 'sometimes' }, says: /must be true or false/ },
+  EFM_RECEIPTS_INTERVAL_MS: { env: { EFM_RECEIPTS_INTERVAL_MS: '50' }, says: TOO_SMALL },
   EFM_SEND_GRACE_MS: { env: { EFM_SEND_GRACE_MS: '10' }, says: TOO_SMALL },
   EFM_WATCH_AFTER_CONFIRM_HOURS: { env: { EFM_WATCH_AFTER_CONFIRM_HOURS: '-1' }, says: TOO_SMALL },
   EFM_WEBHOOK_BASE_URL: {
