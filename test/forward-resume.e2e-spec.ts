@@ -213,7 +213,7 @@ describe('a resumed forward', () => {
         }
         unsettled.push(error);
         await between?.(unsettled);
-        await new Promise((r) => setTimeout(r, error.context.retryAfterSeconds * 1000));
+        await new Promise((r) => setTimeout(r, error.waitMs));
       }
     }
     throw new Error(`not settled after 10 tries: ${unsettled.map((e) => e.message).join('; ')}`);

@@ -1,4 +1,5 @@
 /** Why a forward stops for good (parked with the message as reason) or tries again. */
+import { WaitBeforeRetry } from '../queues/wait-before-retry';
 
 /**
  * Over the receiver service's upload limit: the IP would refuse it (MaxFileSizeExceededException). The IP's
@@ -37,19 +38,16 @@ export class PayloadChangedError extends Error {
 
 /**
  * The send was requested and the IP shows no SENDT yet (the send answered 5xx, or its answer was lost): the
- * forward tries again after `waitMs`, through the queue's backoff, which honours retryAfterSeconds.
+ * forward looks again after `waitMs` (docs/architecture.md, "The forward", step 4).
  */
-export class SendUnsettledError extends Error {
-  readonly context: { retryAfterSeconds: number };
-
+export class SendUnsettledError extends WaitBeforeRetry {
   constructor(
     readonly messageId: string,
     waitMs: number,
     why: string,
   ) {
-    super(`send of ${messageId} not settled: ${why}; looking again in ${Math.ceil(waitMs / 1000)} s`);
+    super(`send of ${messageId} not settled: ${why}; looking again in ${Math.ceil(waitMs / 1000)} s`, waitMs);
     this.name = 'SendUnsettledError';
-    this.context = { retryAfterSeconds: Math.ceil(waitMs / 1000) };
   }
 }
 

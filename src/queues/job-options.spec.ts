@@ -1,6 +1,7 @@
 import { BrregError } from '../brreg/brreg.errors';
 import { IpError } from '../eformidling/integrasjonspunkt.errors';
 import { BackoffType, backoffStrategy } from './job-options';
+import { WaitBeforeRetry } from './wait-before-retry';
 
 describe('backoffStrategy', () => {
   it('doubles from 2 s for work, capped at 5 min, and from 1 s for re-reads', () => {
@@ -25,5 +26,10 @@ describe('backoffStrategy', () => {
     });
     // A wait shorter than the backoff changes nothing.
     expect(backoffStrategy(3, BackoffType.Work, brreg)).toBe(8_000);
+  });
+
+  it('retries a job that only waits after exactly the time it asked for, however many tries came before', () => {
+    const waiting = new WaitBeforeRetry('grace not over', 1_500);
+    expect([1, 5, 40].map((n) => backoffStrategy(n, BackoffType.Work, waiting))).toEqual([1_500, 1_500, 1_500]);
   });
 });

@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { retryAfterOf } from '../http/peer-error';
+import { WaitBeforeRetry } from './wait-before-retry';
 
 /** At most five minutes between tries: a peer back after an outage is noticed soon. */
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -12,9 +13,13 @@ export const BackoffType = { Work: 'work', Recheck: 'recheck' } as const;
  * that is down for hours must not turn into a FAILED forsendelse, and a permanent error is thrown as
  * UnrecoverableError (no retries) after the reason is recorded on the row. Recheck: 1 s, 2 s, 4 s. Either way a
  * 429/503 with Retry-After (from any peer, also as the cause of another error) is waited out before the next
- * try: this is the one place that honours it.
+ * try: this is the one place that honours it. A job that only waits (WaitBeforeRetry) is retried after exactly
+ * the time it asked for.
  */
 export function backoffStrategy(attemptsMade: number, type?: string, error?: Error): number {
+  if (error instanceof WaitBeforeRetry) {
+    return error.waitMs;
+  }
   const doubling = 2 ** Math.max(attemptsMade - 1, 0);
   const backoff = type === BackoffType.Recheck ? 1_000 * doubling : Math.min(2_000 * doubling, MAX_BACKOFF_MS);
   const retryAfter = retryAfterOf(error);

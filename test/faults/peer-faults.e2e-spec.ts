@@ -24,8 +24,9 @@ describe.each([
     for (const url of [sims.brreg.url, sims.integrasjonspunkt.url, sims.maskinporten.url]) {
       await control(url, '/faults', { body: faults });
     }
-    // A send answered 5xx is never repeated (the IP's send is not idempotent): that attempt waits for its
-    // deadline, and the next attempt goes out. Ten attempts keep a 30 % fault rate from exhausting them.
+    // A send answered 5xx is never repeated under its messageId (the IP's send is not idempotent): it is
+    // cancelled after EFM_SEND_GRACE_MS and goes out as the next attempt. Ten attempts keep the faults (on the
+    // send, the cancel and the reads around them) from exhausting them.
     const bridge = await env.start({
       RECONCILE_INTERVAL_MS: '2000',
       RECONCILE_STALE_MS: '5000',
