@@ -307,6 +307,10 @@ describe('a resumed forward', () => {
       expect(row?.state).toBe('FAILED');
       expect(row?.failureReason).toContain('over the integrasjonspunkt');
       expect(row?.failureReason).toContain('DPV');
+      // Created at the IP before the limit stopped it: the parked attempt's out-message is cancelled there.
+      const messageId = messageIdFor(big.mottakId, 1);
+      expect(await ip.conversationByMessageId(messageId)).not.toBeNull();
+      expect(await ip.hasOutMessage(messageId)).toBe(false);
     } finally {
       await control(sims.integrasjonspunkt.url, '/receivers/310000001', { method: 'DELETE' });
     }
