@@ -915,7 +915,11 @@ describe('a 2 GiB download', () => {
         `simulator RSS ${(baseline / MiB).toFixed(0)} MiB, growth ${growthMiB.toFixed(1)} MiB\n`,
     );
     expect(result).toMatchObject({ status: 200, contentLength: String(size), bytes: size });
-    expect(growthMiB).toBeLessThan(100);
+    // Streams, never holds the body: a simulator that buffered it would grow by 2048 MiB. The bound is an eighth of
+    // that, not a tight figure: this process runs without the product's --max-semi-space-size=1, so on Node 24 the
+    // socket buffers' external memory waits for a full collection, and the growth seen here ran from 113 to 195 MiB
+    // (2026-12-06) with the same code, by load and by what ran before in the process.
+    expect(growthMiB).toBeLessThan(256);
     const detail = await control<Seeded>(`/forsendelser/${s.mottakId}`, undefined, 'GET');
     expect(result.sha256).toBe(detail.sha256);
     // 2 GiB made, zipped and hashed twice: under a minute on a quiet machine, several on a loaded one.
