@@ -16,21 +16,12 @@ import {
 import { BuiltBridge } from './support/bridge-process';
 import { LogCapture } from './support/log-capture';
 import { aValidEnv } from './support/test-config';
+import type { IncomingView } from '../src/simulator/integrasjonspunkt/ip-control.routes';
 
 const ADMIN = { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'admin-password-1' };
 const AUTH = { authorization: `Basic ${Buffer.from('ops:admin-password-1').toString('base64')}` };
 /** Another organisation's message in the IP's queue: a different conversation, or ours under another process. */
 const FOREIGN_CONVERSATION = '5b0f3c2e-8d41-4e6a-9f07-2a1c3e4d5f60';
-
-interface Incoming {
-  messageId: string;
-  conversationId: string;
-  process: string;
-  type: string;
-  locked: boolean;
-  locks: number;
-  pops: number;
-}
 
 interface ReceiptNote {
   mottak_id: string;
@@ -73,8 +64,8 @@ describe("the receivers' receipts (arkivmelding_kvittering)", () => {
     rows.sort((a, b) => a.mottakId.localeCompare(b.mottakId));
     const [ok, error, crashed, unreadable] = rows;
 
-    const okReceipt = await control<Incoming>(ip, '/incoming/kvittering', { body: { messageId: ok.messageId } });
-    const errorReceipt = await control<Incoming>(ip, '/incoming/kvittering', {
+    const okReceipt = await control<IncomingView>(ip, '/incoming/kvittering', { body: { messageId: ok.messageId } });
+    const errorReceipt = await control<IncomingView>(ip, '/incoming/kvittering', {
       body: {
         messageId: error.messageId,
         receiptType: 'ERROR',
@@ -82,7 +73,7 @@ describe("the receivers' receipts (arkivmelding_kvittering)", () => {
       },
     });
     // Recorded before a crash that came before its DELETE: read again, it must not be recorded twice.
-    const crashedReceipt = await control<Incoming>(ip, '/incoming/kvittering', {
+    const crashedReceipt = await control<IncomingView>(ip, '/incoming/kvittering', {
       body: { messageId: crashed.messageId, receiptType: 'NOTSUPPORTED' },
     });
     await off.app.get(ForsendelseTransitions).recordReceipt(crashed.mottakId, {
@@ -93,16 +84,18 @@ describe("the receivers' receipts (arkivmelding_kvittering)", () => {
       attempt: 1,
     });
     // In our conversation under the receipt process, but no receipt: unreadable, so left where it is.
-    const notAReceipt = await control<Incoming>(ip, '/incoming', {
+    const notAReceipt = await control<IncomingView>(ip, '/incoming', {
       body: { type: 'arkivmelding', conversationId: unreadable.conversationId, process: RECEIPT_PROCESS },
     });
     const others = [
-      await control<Incoming>(ip, '/incoming', { body: { sender: '910000077' } }),
-      await control<Incoming>(ip, '/incoming', {
+      await control<IncomingView>(ip, '/incoming', { body: { sender: '910000077' } }),
+      await control<IncomingView>(ip, '/incoming', {
         body: { type: 'arkivmelding_kvittering', conversationId: FOREIGN_CONVERSATION, receiptType: 'ERROR' },
       }),
       // Our conversation, another process: another client's business.
-      await control<Incoming>(ip, '/incoming', { body: { type: 'arkivmelding', conversationId: ok.conversationId } }),
+      await control<IncomingView>(ip, '/incoming', {
+        body: { type: 'arkivmelding', conversationId: ok.conversationId },
+      }),
     ];
 
     const statusReads = async () =>
@@ -127,7 +120,7 @@ describe("the receivers' receipts (arkivmelding_kvittering)", () => {
     const ours = new Set([okReceipt.messageId, errorReceipt.messageId, crashedReceipt.messageId]);
     const queue = await eventually(
       async () => {
-        const current = await control<Incoming[]>(ip, '/incoming');
+        const current = await control<IncomingView[]>(ip, '/incoming');
         const done =
           !current.some((m) => ours.has(m.messageId)) &&
           current.some((m) => m.messageId === notAReceipt.messageId && m.locks > 0);

@@ -12,19 +12,9 @@ import {
   type SbdJson,
   type SpringErrorBody,
 } from './integrasjonspunkt.test-kit';
+import type { IncomingView } from '../../src/simulator/integrasjonspunkt/ip-control.routes';
 
 const RECEIPT_PROCESS = 'urn:no:difi:profile:arkivmelding:response:ver1.0';
-
-interface IncomingView {
-  messageId: string;
-  conversationId: string;
-  process: string;
-  type: string;
-  locked: boolean;
-  locks: number;
-  pops: number;
-  sbd: SbdJson;
-}
 
 interface Kvittering {
   receiptType: string;

@@ -13,6 +13,7 @@ import { scriptRuleSchema } from './status-script';
 import { hangUploadSchema } from './upload-hangs';
 import { busySchema } from './busy-answers';
 import { webhookFaultsSchema } from './webhook-faults';
+import type { JsonObject } from './sbd.validation';
 
 const settingsSchema = z.strictObject({
   statusDelayMs: z.number().int().min(0).max(86_400_000).optional(),
@@ -291,7 +292,22 @@ export function createIpControlRouter(ctx: IpContext): Router {
 }
 
 /** An incoming message as the control API shows it: its ids, its lock and what the client did with it. */
-function incomingView(ctx: IpContext, m: IncomingMessage): Record<string, unknown> {
+export interface IncomingView {
+  messageId: string;
+  conversationId: string;
+  process: string;
+  type: string;
+  sender: string;
+  receiver: string;
+  service: string;
+  locked: boolean;
+  lockTimeout: string | null;
+  locks: number;
+  pops: number;
+  sbd: JsonObject;
+}
+
+function incomingView(ctx: IpContext, m: IncomingMessage): IncomingView {
   const locked = ctx.incoming.isLocked(m);
   return {
     messageId: m.messageId,
