@@ -52,6 +52,7 @@ describe('the queue dashboard', () => {
       'brreg-poll',
       'confirm',
       'forward',
+      'receipts',
       'reconcile',
       'retention',
       'track',
