@@ -126,7 +126,10 @@ export class ForwardService {
     return this.send(row, messageId, payload);
   }
 
-  /** After the last retry: FORWARDING → FAILED with the reason, unless the row moved on meanwhile. */
+  /**
+   * After the last retry: FORWARDING → FAILED with the reason, unless the row moved on meanwhile; the attempt's
+   * out-message is cancelled at the IP, as for any park.
+   */
   async giveUp(job: ForwardJobData, reason: string): Promise<void> {
     const won = await this.transitions.transition({
       mottakId: job.mottakId,
@@ -138,6 +141,8 @@ export class ForwardService {
     });
     if (won) {
       this.metrics.failures.inc({ kind: 'retries-exhausted' });
+      const messageId = messageIdFor(job.mottakId, job.attempt);
+      await discardOutMessage(this.ip, this.logger, { mottakId: job.mottakId, messageId, why: 'parked' });
       this.logger.error({ msg: 'forsendelse parked', reason, mottakId: job.mottakId, attempt: job.attempt });
     }
   }
