@@ -50,7 +50,7 @@ describe('loadConfig', () => {
     expect(config.efm.securityLevel).toBe(3);
     expect(config.efm.maxUploadBytes).toBeUndefined();
     expect(config.efm.statusStrategy).toBe('feed');
-    expect(config.forward).toEqual({ concurrency: 4, maxSendAttempts: 3, spoolDir: tmpdir() });
+    expect(config.forward).toEqual({ concurrency: 48, maxSendAttempts: 3, spoolDir: tmpdir() });
     expect(config.admin).toBeUndefined();
   });
 

@@ -194,8 +194,8 @@ export const envSchema = z.object({
   EFM_WEBHOOK_BASE_URL: optionalUrl(['http', 'https']).describe('our reachable base URL; keeps a status subscription'),
   EFM_WEBHOOK_SECRET: optionalString.describe('required with EFM_WEBHOOK_BASE_URL; part of the webhook path; secret'),
 
-  FORWARD_CONCURRENCY: positiveInt(1, 256).default(4).describe('forward jobs per replica'),
-  CONFIRM_CONCURRENCY: positiveInt(1, 256).default(4).describe('confirm jobs per replica'),
+  FORWARD_CONCURRENCY: positiveInt(1, 256).default(48).describe('forward jobs per replica'),
+  CONFIRM_CONCURRENCY: positiveInt(1, 256).default(32).describe('confirm jobs per replica'),
   MAX_SEND_ATTEMPTS: positiveInt(1, 100).default(3).describe('sends per forsendelse before it is parked'),
   RECONCILE_INTERVAL_MS: positiveInt(1000, 86_400_000)
     .default(60_000)
