@@ -5,6 +5,7 @@ import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
 import { ForsendelseTransitions } from '../forsendelse/forsendelse-transitions';
 import { ForsendelseQueries, type ForsendelseFlag } from '../forsendelse/forsendelse-queries';
 import { WorkQueues } from '../queues/work-queues';
+import { mayStillDeliver } from '../forsendelse/status-rules';
 
 export class AdminRequestError extends Error {}
 
@@ -83,7 +84,7 @@ export class AdminService {
     if (row.state !== 'FAILED') {
       return 'not-failed';
     }
-    if (row.sendRequestedAt && (await this.mayStillDeliver(row.messageId))) {
+    if (row.sendRequestedAt && mayStillDeliver(await this.queries.statusesOf(row.messageId))) {
       this.logger.warn({ msg: 'replay refused', reason: MAY_STILL_DELIVER, mottakId, messageId: row.messageId });
       return 'may-still-deliver';
     }
@@ -94,13 +95,6 @@ export class AdminService {
     await this.queues.retryForward([{ mottakId, attempt: next }]);
     this.logger.log({ msg: 'replayed', mottakId, attempt: next, previousReason: row.failureReason });
     return 'replayed';
-  }
-
-  /** The IP reported the attempt sent and nothing that ends it: a copy is out there. */
-  private async mayStillDeliver(messageId: string): Promise<boolean> {
-    const statuses = new Set(await this.queries.statusesOf(messageId));
-    const sent = statuses.has('SENDT') || statuses.has('MOTTATT');
-    return sent && !statuses.has('FEIL') && !statuses.has('LEVETID_UTLOPT');
   }
 
   /** Replays every FAILED one whose reason contains `reasonContains` (all of them without it). */

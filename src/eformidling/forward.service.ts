@@ -9,7 +9,7 @@ import { messageIdFor } from '../forsendelse/forsendelse-ids';
 import type { ForsendelseEntity } from '../forsendelse/forsendelse.entity';
 import { ForsendelseTransitions } from '../forsendelse/forsendelse-transitions';
 import { ForsendelseQueries } from '../forsendelse/forsendelse-queries';
-import { isDecisive } from '../forsendelse/status-rules';
+import { isDecisive, showsSent } from '../forsendelse/status-rules';
 import { Metrics } from '../ops/metrics';
 import type { ForwardJobData } from '../queues/job-catalogue';
 import { WorkQueues } from '../queues/work-queues';
@@ -26,9 +26,6 @@ import { discardOutMessage } from './discard-out-message';
 import { transfer, type Measured } from './payload-transfer';
 import { buildSbd } from './sbd.builder';
 import { UploadBudget, uploadLimitFor } from './service-limits';
-
-/** Statuses that prove the IP sent (or finished with) the message: a forward seeing one is done. */
-const SENT_OR_LATER = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
 
 export type ForwardOutcome = 'sent' | 'already-sent' | 'not-forwarding' | 'cancelled';
 
@@ -75,9 +72,9 @@ export class ForwardService {
     const conversation = claim.fresh ? undefined : await this.ip.conversationByMessageId(messageId);
     if (conversation) {
       const statuses = conversation.messageStatuses.map((s) => s.status);
-      if (statuses.some((s) => SENT_OR_LATER.has(s))) {
+      if (showsSent(statuses)) {
         const reason = row.sendCancelledAt ? 'the cancelled copy was sent after all' : 'the IP already sent it';
-        return this.markSent(row, reason, { statuses });
+        return this.markSent(row, reason, statuses);
       }
       if (row.sendRequestedAt) {
         return this.settleUnsent(row, row.sendRequestedAt, messageId, statuses);
@@ -85,7 +82,7 @@ export class ForwardService {
       if (!(await this.ip.hasOutMessage(messageId))) {
         // Created, never SENDT, and no longer held: the IP has it in flight or lost it. Tracking will see
         // SENDT, FEIL or LEVETID_UTLOPT; sending again could deliver twice.
-        return this.markSent(row, 'conversation without out-message', { statuses });
+        return this.markSent(row, 'conversation without out-message', statuses);
       }
     }
 
@@ -119,7 +116,7 @@ export class ForwardService {
       if (error instanceof IpError && error.noOutMessage) {
         // Created, and now gone before its send: cancelled or dead-lettered at the IP. Its conversation ends in
         // LEVETID_UTLOPT at the deadline, and tracking starts the next attempt then (docs/architecture.md).
-        return this.markSent(row, `the IP holds no out-message: ${error.message}; tracking decides`, {});
+        return this.markSent(row, `the IP holds no out-message: ${error.message}; tracking decides`);
       }
       throw error;
     }
@@ -402,19 +399,19 @@ export class ForwardService {
   private async send(row: ForsendelseEntity, messageId: string, payload?: Measured): Promise<ForwardOutcome> {
     // Committed before the POST: if we die after it, the resumed forward will not send again.
     if (!(await this.transitions.markSendRequested(row.mottakId, row.attempt, payload))) {
-      return this.markSent(row, 'send was requested by another try; never repeated', {});
+      return this.markSent(row, 'send was requested by another try; never repeated');
     }
     try {
       await this.ip.send(messageId);
     } catch (error) {
       if (error instanceof IpError && error.is('TimeToLiveException')) {
         // The IP records LEVETID_UTLOPT; tracking starts the next attempt.
-        return this.markSent(row, error.message, {});
+        return this.markSent(row, error.message);
       }
       if (error instanceof IpError && error.noOutMessage) {
         // Sent by an earlier copy, cancelled or dead-lettered: its statuses say which, and sending again could
         // deliver twice (docs/architecture.md, "The forward").
-        return this.markSent(row, `the IP holds no out-message: ${error.message}; tracking decides`, {});
+        return this.markSent(row, `the IP holds no out-message: ${error.message}; tracking decides`);
       }
       if (error instanceof IpError && error.kind === 'permanent') {
         return this.park(row, error.message, 'ip-refused');
@@ -457,7 +454,7 @@ export class ForwardService {
       if (!present) {
         // The IP took it off its out-messages, so a copy is in flight or lost: sending again could deliver twice.
         // Tracking sees SENDT, FEIL or LEVETID_UTLOPT.
-        return this.markSent(row, 'send was requested before; no out-message left; never repeated', { statuses });
+        return this.markSent(row, 'send was requested before; no out-message left; never repeated', statuses);
       }
       const waited = this.clock.now() - sendRequestedAt.getTime();
       if (waited < graceMs) {
@@ -505,17 +502,17 @@ export class ForwardService {
   private async markSent(
     row: ForsendelseEntity,
     reason: string,
-    detail: Record<string, unknown>,
+    /** The conversation's statuses, when the IP was asked. */
+    statuses?: string[],
   ): Promise<ForwardOutcome> {
     const moved = await this.transitions.transition({
       mottakId: row.mottakId,
       from: 'FORWARDING',
       to: 'SENT',
       attempt: row.attempt,
-      detail: { ...detail, reason },
+      detail: statuses ? { statuses, reason } : { reason },
     });
-    const statuses = Array.isArray(detail.statuses) ? (detail.statuses as string[]) : [];
-    if (moved && statuses.some(isDecisive)) {
+    if (moved && statuses?.some(isDecisive)) {
       // A LEVETID_UTLOPT or FEIL read while the row was FORWARDING changed nothing then (status rules); now that
       // the row is SENT it can, so it is re-read at once instead of waiting for the deadline's reconcile.
       await this.queues.recheck([row.messageId]);

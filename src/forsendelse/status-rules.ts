@@ -105,6 +105,22 @@ export function decide(facts: StatusFacts, description?: string | null): StatusD
   }
 }
 
+/** Statuses that show the IP sent the message (or finished with it): a forward that sees one never sends again. */
+const SENT_OR_LATER: ReadonlySet<string> = new Set(['SENDT', 'MOTTATT', 'LEVERT', 'LEST', 'LEVETID_UTLOPT', 'FEIL']);
+
+export function showsSent(statuses: Iterable<string>): boolean {
+  return [...statuses].some((s) => SENT_OR_LATER.has(s));
+}
+
+/**
+ * Whether an attempt with these statuses may still reach the receiver: the IP sent it (SENDT, MOTTATT) and nothing
+ * ended it (FEIL, LEVETID_UTLOPT). A replay must not open a new attempt beside it.
+ */
+export function mayStillDeliver(statuses: Iterable<string>): boolean {
+  const seen = new Set(statuses);
+  return (seen.has('SENDT') || seen.has('MOTTATT')) && !seen.has('FEIL') && !seen.has('LEVETID_UTLOPT');
+}
+
 /** Statuses that fall under a rule other than `record` in some state: these need the row locked to apply. */
 export const DECISIVE_STATUSES: ReadonlySet<string> = new Set(
   IP_STATUSES.filter((status) =>
