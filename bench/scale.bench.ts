@@ -129,9 +129,10 @@ async function main(): Promise<void> {
   );
   const keys = await testKeys();
   // HOLD: the SENT messages stop at MOTTATT, so every track tick finds the same statuses and changes nothing.
-  const sims = await startTestSimulators({
-    integrasjonspunkt: { statusDelayMs: 0, sendDelayMs: 0, ttlCheckIntervalMs: 30_000 },
-  });
+  const sims = await startTestSimulators(
+    { integrasjonspunkt: { statusDelayMs: 0, sendDelayMs: 0, ttlCheckIntervalMs: 30_000 } },
+    'plain',
+  );
   const fixtures: Fixture[] = [];
   const http: OutboundHttp[] = [];
   try {

@@ -198,14 +198,17 @@ function kindOf(call: CallRecord): (typeof CALL_KINDS)[number] {
 async function runCase(strategy: Strategy, options: Options): Promise<CaseResult> {
   console.log(`\n${strategy}:`);
   const keys = await testKeys();
-  const sims = await startTestSimulators({
-    integrasjonspunkt: {
-      statusDelayMs: 1_000,
-      sendDelayMs: 50,
-      ttlCheckIntervalMs: 30_000,
-      statusQueueIncludes: strategy === 'queue' ? ['DPO'] : [],
+  const sims = await startTestSimulators(
+    {
+      integrasjonspunkt: {
+        statusDelayMs: 1_000,
+        sendDelayMs: 50,
+        ttlCheckIntervalMs: 30_000,
+        statusQueueIncludes: strategy === 'queue' ? ['DPO'] : [],
+      },
     },
-  });
+    'plain',
+  );
   const db = await createTestDatabase();
   const port = await freePort();
   const prefix = `benchstatus${randomBytes(4).toString('hex')}`;
