@@ -79,7 +79,6 @@ export const RECEIPT_PROCESS = 'urn:no:difi:profile:arkivmelding:response:ver1.0
 
 /** `ArkivmeldingKvitteringType`: WARNING is the IP's too, although no archive we know sends it. */
 export const RECEIPT_TYPES = ['OK', 'WARNING', 'ERROR', 'NOTSUPPORTED'] as const;
-export type ReceiptType = (typeof RECEIPT_TYPES)[number];
 
 const partnerSchema = z.object({ identifier: z.object({ value: z.string() }).loose() }).loose();
 
