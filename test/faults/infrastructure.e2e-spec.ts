@@ -162,9 +162,21 @@ async function runThroughFault(
 
 const BRIDGE_ENV = { RECONCILE_INTERVAL_MS: '2000', RECONCILE_STALE_MS: '5000' };
 
+/** How long after SENDT the held half of the first forsendelser reach LEVERT: past the whole outage. */
+const HELD_LEVERT_MS = OUTAGE_MS + 4_000;
+
 async function seedFirstHalf(sims: SimulatorSet): Promise<void> {
   const { orgnr } = await testKeys();
-  await control(sims.brreg.url, '/forsendelser', { body: { orgnr, count: COUNT / 2, sizeBytes: 20_000 } });
+  const seeded = await control<{ mottakId: string }[]>(sims.brreg.url, '/forsendelser', {
+    body: { orgnr, count: COUNT / 2, sizeBytes: 20_000 },
+  });
+  // Every other one reaches LEVERT only after the fault has healed, so work is in flight when it comes however fast
+  // the rest are confirmed (a CI run once saw all twelve confirmed within one 100 ms look).
+  for (const held of seeded.filter((_, index) => index % 2 === 1)) {
+    await control(sims.integrasjonspunkt.url, '/scripts', {
+      body: { match: { arkivmeldingContains: held.mottakId }, steps: [{ status: 'LEVERT', delayMs: HELD_LEVERT_MS }] },
+    });
+  }
   // Slower peers keep work in flight when the fault comes.
   await control(sims.integrasjonspunkt.url, '/faults', { body: { latencyMs: 30, seed: 3 } });
 }
