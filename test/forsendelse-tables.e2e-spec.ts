@@ -232,8 +232,10 @@ describe('ForsendelseTransitions and ForsendelseQueries (real Postgres, real mig
     await transitions.startAttempt(item.mottakId, 'DISCOVERED', 1);
     await transitions.transition({ mottakId: item.mottakId, from: 'FORWARDING', to: 'SENT' });
     const record = (status: string, id: number) =>
-      transitions.withLocked(item.mottakId, (locked) =>
-        locked.recordStatus({ attempt: 1, messageId, status, ipStatusId: id, lastUpdate: '2026-03-02T10:00:00Z' }),
+      transitions.withLocked([item.mottakId], (locked) =>
+        locked
+          .get(item.mottakId)!
+          .recordStatus({ attempt: 1, messageId, status, ipStatusId: id, lastUpdate: '2026-03-02T10:00:00Z' }),
       );
     expect(await record('MOTTATT', 901)).toBe(true);
     expect(await record('LEVERT', 902)).toBe(true);

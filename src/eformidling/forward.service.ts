@@ -419,13 +419,7 @@ export class ForwardService {
       // The answer may be lost while the send went through: the retry finds out from the conversation.
       throw error;
     }
-    await this.transitions.transition({
-      mottakId: row.mottakId,
-      from: 'FORWARDING',
-      to: 'SENT',
-      attempt: row.attempt,
-      detail: { send: 'accepted' },
-    });
+    await this.transitions.markSendAccepted(row.mottakId, row.attempt);
     this.logger.log({ msg: 'message sent', mottakId: row.mottakId, messageId, attempt: row.attempt });
     return 'sent';
   }

@@ -5,6 +5,7 @@ import { ForsendelseAttemptEntity } from './forsendelse-attempt.entity';
 import { ForsendelseEventEntity } from './forsendelse-event.entity';
 import type { ForsendelseState } from './forsendelse-state';
 import { ForsendelseEntity } from './forsendelse.entity';
+import { statementBatch } from './statement-batch';
 import { MOVING_COMBINATIONS } from './status-rules';
 
 /** The states whose rows the per-message status strategy reads, besides recently CONFIRMED ones. */
@@ -33,7 +34,23 @@ const EXACT_CONFIRMED_COUNT_UP_TO = 100_000;
  */
 @Injectable()
 export class ForsendelseQueries {
+  private readonly statesBatch = statementBatch<{ mottakId: string }, ForsendelseState | undefined>(async (keys) => {
+    const rows = await this.dataSource.query<{ mottak_id: string; state: ForsendelseState }[]>(
+      `SELECT mottak_id, state FROM forsendelse WHERE mottak_id = ANY($1::uuid[])`,
+      [keys.map((k) => k.mottakId)],
+    );
+    return new Map(rows.map((r) => [r.mottak_id, r.state]));
+  }, undefined);
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * The row's state now, or undefined if there is no such row; shares one statement with the reads made within
+   * the same few milliseconds (statement-batch.ts), as each confirm reads before it calls Brreg.
+   */
+  async stateOf(mottakId: string): Promise<ForsendelseState | undefined> {
+    return this.statesBatch({ mottakId });
+  }
 
   /**
    * Up to `limit` rows that can still hear from the IP, after `after` in mottakId order (the per-message status

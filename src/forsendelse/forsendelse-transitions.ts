@@ -5,6 +5,7 @@ import { conversationIdFor, messageIdFor } from './forsendelse-ids';
 import { canTransition, IllegalTransitionError, type ForsendelseState } from './forsendelse-state';
 import { ForsendelseEntity } from './forsendelse.entity';
 import { Metrics } from '../ops/metrics';
+import { statementBatch } from './statement-batch';
 
 export interface DiscoveredItem {
   mottakId: string;
@@ -43,6 +44,25 @@ export interface NewEvent {
   detail?: Record<string, unknown>;
 }
 
+interface SendRequest {
+  mottakId: string;
+  attempt: number;
+  bytes: number | null;
+  sha256: string | null;
+}
+
+interface ConfirmedMark {
+  mottakId: string;
+  confirmedAt: Date;
+  outcome: string;
+}
+
+/** What a confirm moved on from: the delivery the IP reported. */
+export interface Delivery {
+  deliveredAt: Date | null;
+  deliveredMessageId: string | null;
+}
+
 /** Rows deleted by one retention batch, per table. */
 export interface PrunedCounts {
   forsendelse: number;
@@ -52,7 +72,9 @@ export interface PrunedCounts {
 
 /** A row held under lock by `withLocked`; every write goes into the same transaction. */
 export interface LockedForsendelse {
+  /** As locked, or as `refresh` last read it: a write through this object does not update it. */
   row: ForsendelseEntity;
+  refresh(): Promise<void>;
   transition(request: Omit<TransitionRequest, 'mottakId'>): Promise<boolean>;
   startAttempt(
     from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
@@ -89,6 +111,15 @@ function statusDetail(status: Pick<ObservedStatus, 'lastUpdate' | 'description'>
   return JSON.stringify({ lastUpdate: status.lastUpdate, description: status.description ?? undefined });
 }
 
+/**
+ * The rows of a batched statement (its ids in $1), locked in mottakId order before they are changed: an UPDATE
+ * locks in whatever order its join yields, and two batches (or a batch and `withLocked`) sharing two rows could
+ * otherwise deadlock.
+ */
+const LOCKED_IN_ORDER = `locked AS (
+         SELECT mottak_id FROM forsendelse WHERE mottak_id = ANY($1::uuid[]) ORDER BY mottak_id FOR UPDATE
+       )`;
+
 const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
   bytes: 'bytes',
   sha256: 'sha256',
@@ -108,6 +139,24 @@ const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
  */
 @Injectable()
 export class ForsendelseTransitions {
+  /** The writes every forsendelse makes once in a backlog, each shared by the rows that make it together. */
+  private readonly claimBatch = statementBatch<{ mottakId: string; attempt: number }, ForsendelseEntity | undefined>(
+    (keys) => this.claimAll(keys),
+    undefined,
+  );
+  private readonly sendRequestedBatch = statementBatch<SendRequest, boolean>(
+    (keys) => this.sendRequestedAll(keys),
+    false,
+  );
+  private readonly sendAcceptedBatch = statementBatch<{ mottakId: string; attempt: number }, boolean>(
+    (keys) => this.sendAcceptedAll(keys),
+    false,
+  );
+  private readonly confirmedBatch = statementBatch<ConfirmedMark, Delivery | undefined>(
+    (keys) => this.confirmedAll(keys),
+    undefined,
+  );
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Optional() private readonly metrics?: Metrics,
@@ -175,58 +224,82 @@ export class ForsendelseTransitions {
     return (await this.startAttemptIn(this.dataSource.manager, mottakId, from, attempt, detail)) !== undefined;
   }
 
-  /** DISCOVERED → FORWARDING for the row's first attempt: the row as it is now if this caller moved it. */
+  /**
+   * DISCOVERED → FORWARDING for the row's first attempt: the row as it is now if this caller moved it. Shares its
+   * statement with the claims made within the same few milliseconds (statement-batch.ts).
+   */
   async claimDiscovered(mottakId: string, attempt: number): Promise<ForsendelseEntity | undefined> {
-    return this.startAttemptIn(this.dataSource.manager, mottakId, 'DISCOVERED', attempt);
+    return this.claimBatch({ mottakId, attempt });
+  }
+
+  /** FORWARDING → SENT once the IP accepted the send of this attempt; batched as `claimDiscovered`. */
+  async markSendAccepted(mottakId: string, attempt: number): Promise<boolean> {
+    return this.sendAcceptedBatch({ mottakId, attempt });
   }
 
   /**
-   * Runs `work` with the row locked (SELECT … FOR UPDATE) and everything it does in one transaction: a
-   * status is recorded and acted on together, or not at all, and racing writers wait for the lock.
+   * DELIVERED → CONFIRMED once Brreg took the confirm; batched as `claimDiscovered`. Returns the delivery it
+   * confirmed, or undefined if the row was not DELIVERED.
    */
-  async withLocked<T>(mottakId: string, work: (locked: LockedForsendelse) => Promise<T>): Promise<T | undefined> {
+  async markConfirmed(mottakId: string, confirmedAt: Date, outcome: string): Promise<Delivery | undefined> {
+    return this.confirmedBatch({ mottakId, confirmedAt, outcome });
+  }
+
+  /**
+   * Runs `work` with these rows locked (SELECT … FOR UPDATE) and everything it does in one transaction: a status
+   * is recorded and acted on together, or not at all, and racing writers wait for the lock. The rows are locked in
+   * mottakId order, as every statement here that changes several rows locks them, so two never deadlock. Rows that
+   * do not exist are left out of the map.
+   */
+  async withLocked<T>(
+    mottakIds: readonly string[],
+    work: (locked: ReadonlyMap<string, LockedForsendelse>) => Promise<T>,
+  ): Promise<T> {
     return this.dataSource.transaction(async (em) => {
-      const [raw] = await em.query<Record<string, unknown>[]>(
-        `SELECT * FROM forsendelse WHERE mottak_id = $1 FOR UPDATE`,
-        [mottakId],
+      const raws = await em.query<Record<string, unknown>[]>(
+        `SELECT * FROM forsendelse WHERE mottak_id = ANY($1::uuid[]) ORDER BY mottak_id FOR UPDATE`,
+        [mottakIds],
       );
-      if (raw === undefined) {
-        return undefined;
-      }
-      return work({
-        row: this.toEntity(raw),
-        transition: (request) => this.transitionIn(em, { ...request, mottakId }),
-        startAttempt: async (from, attempt, detail) =>
-          (await this.startAttemptIn(em, mottakId, from, attempt, detail)) !== undefined,
-        recordStatus: (status) => this.recordStatusIn(em, mottakId, status),
-        note: (event) => this.insertEvent(em, mottakId, event),
-      });
+      return work(new Map(raws.map((raw) => [String(raw.mottak_id), this.lockedIn(em, raw)])));
     });
+  }
+
+  private lockedIn(em: EntityManager, raw: Record<string, unknown>): LockedForsendelse {
+    const mottakId = String(raw.mottak_id);
+    const locked: LockedForsendelse = {
+      row: this.toEntity(raw),
+      refresh: async () => {
+        const [now] = await em.query<Record<string, unknown>[]>(`SELECT * FROM forsendelse WHERE mottak_id = $1`, [
+          mottakId,
+        ]);
+        locked.row = this.toEntity(now);
+      },
+      transition: (request) => this.transitionIn(em, { ...request, mottakId }),
+      startAttempt: async (from, attempt, detail) =>
+        (await this.startAttemptIn(em, mottakId, from, attempt, detail)) !== undefined,
+      recordStatus: (status) => this.recordStatusIn(em, mottakId, status),
+      note: (event) => this.insertEvent(em, mottakId, event),
+    };
+    return locked;
   }
 
   /**
    * Committed before the send is POSTed (the IP's send is not idempotent). Returns false if the row is no
    * longer forwarding this attempt, or if a send was already requested for it: then the caller must not send.
-   * The zip's size and sha256, when this try measured them, are recorded with it.
+   * The zip's size and sha256, when this try measured them, are recorded with it. Batched as `claimDiscovered`:
+   * the caller still sends only after its own row's mark has committed.
    */
   async markSendRequested(
     mottakId: string,
     attempt: number,
     payload?: { bytes: number; sha256: string },
   ): Promise<boolean> {
-    const noted = await this.dataSource.query<unknown[]>(
-      `WITH marked AS (
-         UPDATE forsendelse
-            SET send_requested_at = now(), bytes = COALESCE($4, bytes), sha256 = COALESCE($5, sha256)
-          WHERE mottak_id = $1 AND state = 'FORWARDING' AND attempt = $2 AND send_requested_at IS NULL
-          RETURNING mottak_id, message_id
-       )
-       INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, detail)
-       SELECT mottak_id, 'note', $2, message_id, $3::jsonb FROM marked
-       RETURNING id`,
-      [mottakId, attempt, JSON.stringify({ send: 'requested' }), payload?.bytes ?? null, payload?.sha256 ?? null],
-    );
-    return noted.length === 1;
+    return this.sendRequestedBatch({
+      mottakId,
+      attempt,
+      bytes: payload?.bytes ?? null,
+      sha256: payload?.sha256 ?? null,
+    });
   }
 
   /**
@@ -337,6 +410,113 @@ export class ForsendelseTransitions {
       );
       return counts;
     });
+  }
+
+  private async claimAll(
+    keys: readonly { mottakId: string; attempt: number }[],
+  ): Promise<Map<string, ForsendelseEntity>> {
+    // The batched form of startAttemptIn from DISCOVERED, where the attempt stays what it is.
+    const moved = await this.dataSource.query<Record<string, unknown>[]>(
+      `WITH claims AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[]) AS c(mottak_id, attempt, message_id)
+       ), ${LOCKED_IN_ORDER}, moved AS (
+         UPDATE forsendelse f
+            SET state = 'FORWARDING', state_changed_at = now(), message_id = c.message_id, failure_reason = NULL
+           FROM claims c JOIN locked USING (mottak_id)
+          WHERE f.mottak_id = c.mottak_id AND f.state = 'DISCOVERED' AND f.attempt = c.attempt
+          RETURNING f.*
+       ), attempt_recorded AS (
+         INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt)
+         SELECT message_id, mottak_id, attempt FROM moved
+         ON CONFLICT (message_id) DO NOTHING
+       ), logged AS (
+         INSERT INTO forsendelse_event (mottak_id, kind, from_state, to_state, attempt, message_id)
+         SELECT mottak_id, 'transition', 'DISCOVERED', 'FORWARDING', attempt, message_id FROM moved
+       )
+       SELECT * FROM moved`,
+      [keys.map((k) => k.mottakId), keys.map((k) => k.attempt), keys.map((k) => messageIdFor(k.mottakId, k.attempt))],
+    );
+    this.count('DISCOVERED', 'FORWARDING', moved.length);
+    return new Map(moved.map((raw) => [String(raw.mottak_id), this.toEntity(raw)]));
+  }
+
+  private async sendRequestedAll(keys: readonly SendRequest[]): Promise<Map<string, boolean>> {
+    const marked = await this.dataSource.query<{ mottak_id: string }[]>(
+      `WITH requests AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::text[]) AS r(mottak_id, attempt, bytes, sha256)
+       ), ${LOCKED_IN_ORDER}, marked AS (
+         UPDATE forsendelse f
+            SET send_requested_at = now(), bytes = COALESCE(r.bytes, f.bytes), sha256 = COALESCE(r.sha256, f.sha256)
+           FROM requests r JOIN locked USING (mottak_id)
+          WHERE f.mottak_id = r.mottak_id AND f.state = 'FORWARDING' AND f.attempt = r.attempt
+            AND f.send_requested_at IS NULL
+          RETURNING f.mottak_id, f.attempt, f.message_id
+       )
+       INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, detail)
+       SELECT mottak_id, 'note', attempt, message_id, $5::jsonb FROM marked
+       RETURNING mottak_id`,
+      [
+        keys.map((k) => k.mottakId),
+        keys.map((k) => k.attempt),
+        keys.map((k) => k.bytes),
+        keys.map((k) => k.sha256),
+        JSON.stringify({ send: 'requested' }),
+      ],
+    );
+    return new Map(marked.map((r) => [r.mottak_id, true]));
+  }
+
+  private async sendAcceptedAll(keys: readonly { mottakId: string; attempt: number }[]): Promise<Map<string, boolean>> {
+    const moved = await this.dataSource.query<{ mottak_id: string }[]>(
+      `WITH accepted AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[]) AS a(mottak_id, attempt)
+       ), ${LOCKED_IN_ORDER}, moved AS (
+         UPDATE forsendelse f SET state = 'SENT', state_changed_at = now()
+           FROM accepted a JOIN locked USING (mottak_id)
+          WHERE f.mottak_id = a.mottak_id AND f.state = 'FORWARDING' AND f.attempt = a.attempt
+          RETURNING f.mottak_id, f.attempt, f.message_id
+       )
+       INSERT INTO forsendelse_event (mottak_id, kind, from_state, to_state, attempt, message_id, detail)
+       SELECT mottak_id, 'transition', 'FORWARDING', 'SENT', attempt, message_id, $3::jsonb FROM moved
+       RETURNING mottak_id`,
+      [keys.map((k) => k.mottakId), keys.map((k) => k.attempt), JSON.stringify({ send: 'accepted' })],
+    );
+    this.count('FORWARDING', 'SENT', moved.length);
+    return new Map(moved.map((r) => [r.mottak_id, true]));
+  }
+
+  private async confirmedAll(keys: readonly ConfirmedMark[]): Promise<Map<string, Delivery>> {
+    const moved = await this.dataSource.query<
+      { mottak_id: string; delivered_at: Date | null; delivered_message_id: string | null }[]
+    >(
+      `WITH confirmed AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::jsonb[]) AS c(mottak_id, confirmed_at, detail)
+       ), ${LOCKED_IN_ORDER}, moved AS (
+         UPDATE forsendelse f SET state = 'CONFIRMED', state_changed_at = now(), confirmed_at = c.confirmed_at
+           FROM confirmed c JOIN locked USING (mottak_id)
+          WHERE f.mottak_id = c.mottak_id AND f.state = 'DELIVERED'
+          RETURNING f.mottak_id, f.attempt, f.message_id, f.delivered_at, f.delivered_message_id, c.detail
+       ), logged AS (
+         INSERT INTO forsendelse_event (mottak_id, kind, from_state, to_state, attempt, message_id, detail)
+         SELECT mottak_id, 'transition', 'DELIVERED', 'CONFIRMED', attempt, message_id, detail FROM moved
+       )
+       SELECT mottak_id, delivered_at, delivered_message_id FROM moved`,
+      [
+        keys.map((k) => k.mottakId),
+        keys.map((k) => k.confirmedAt),
+        keys.map((k) => JSON.stringify({ outcome: k.outcome })),
+      ],
+    );
+    this.count('DELIVERED', 'CONFIRMED', moved.length);
+    return new Map(
+      moved.map((r) => [r.mottak_id, { deliveredAt: r.delivered_at, deliveredMessageId: r.delivered_message_id }]),
+    );
+  }
+
+  private count(from: ForsendelseState, to: ForsendelseState, rows: number): void {
+    if (rows > 0) {
+      this.metrics?.transitions.inc({ from, to }, rows);
+    }
   }
 
   private async transitionIn(em: EntityManager, request: TransitionRequest): Promise<boolean> {

@@ -26,11 +26,11 @@ export class ConfirmService {
   ) {}
 
   async confirm(mottakId: string): Promise<ConfirmOutcome> {
-    const row = await this.queries.findById(mottakId);
-    if (row?.state === 'CONFIRMED') {
+    const state = await this.queries.stateOf(mottakId);
+    if (state === 'CONFIRMED') {
       return 'already-confirmed';
     }
-    if (row?.state !== 'DELIVERED') {
+    if (state !== 'DELIVERED') {
       // Never confirm what the IP has not delivered.
       return 'not-delivered';
     }
@@ -52,18 +52,13 @@ export class ConfirmService {
       }
       outcome = 'verified-gone';
     }
-    await this.transitions.transition({
-      mottakId,
-      from: 'DELIVERED',
-      to: 'CONFIRMED',
-      patch: { confirmedAt: new Date(this.clock.now()) },
-      detail: { outcome },
-    });
+    // DELIVERED leads only to CONFIRMED, so the row is still DELIVERED unless another confirm got there first.
+    const delivery = await this.transitions.markConfirmed(mottakId, new Date(this.clock.now()), outcome);
     this.metrics.confirms.inc({ outcome });
-    if (row.deliveredAt) {
-      this.metrics.levertToConfirm.observe(Math.max(0, this.clock.now() - row.deliveredAt.getTime()) / 1000);
+    if (delivery?.deliveredAt) {
+      this.metrics.levertToConfirm.observe(Math.max(0, this.clock.now() - delivery.deliveredAt.getTime()) / 1000);
     }
-    this.logger.log({ msg: 'confirmed at Brreg', mottakId, messageId: row.deliveredMessageId, outcome });
+    this.logger.log({ msg: 'confirmed at Brreg', mottakId, messageId: delivery?.deliveredMessageId, outcome });
     return outcome;
   }
 }
