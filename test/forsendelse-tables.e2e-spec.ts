@@ -73,6 +73,65 @@ describe('ForsendelseTransitions and ForsendelseQueries (real Postgres, real mig
     expect(moves.map((e) => `${e.fromState}->${e.toState}`)).toEqual(['null->DISCOVERED', 'DISCOVERED->FORWARDING']);
   });
 
+  it('lets one of several calls for the same row win when they share a batched statement, and each row its own', async () => {
+    const [one, two, three] = [aDiscoveredItem(), aDiscoveredItem(), aDiscoveredItem()];
+    await transitions.insertDiscovered([one, two, three]);
+    const ids = [one, two, three].map((i) => i.mottakId);
+    // Made in the same tick: all of them go into one statement (statement-batch.ts).
+    const claims = await Promise.all(
+      [...ids, one.mottakId, one.mottakId].map((id) => transitions.claimDiscovered(id, 1)),
+    );
+    expect(claims.map((row) => row?.mottakId)).toEqual([...ids, undefined, undefined]);
+    expect(claims.slice(0, 3).map((row) => row?.state)).toEqual(['FORWARDING', 'FORWARDING', 'FORWARDING']);
+    expect(await transitions.claimDiscovered(two.mottakId, 1)).toBeUndefined();
+
+    // Never two sends of one attempt: one request wins, in a batch or after it.
+    const requests = await Promise.all([
+      transitions.markSendRequested(one.mottakId, 1, { bytes: 7, sha256: 'ab' }),
+      transitions.markSendRequested(one.mottakId, 1),
+      transitions.markSendRequested(two.mottakId, 1),
+      transitions.markSendRequested(three.mottakId, 2),
+    ]);
+    expect(requests).toEqual([true, false, true, false]);
+    expect(await transitions.markSendRequested(two.mottakId, 1)).toBe(false);
+    expect(await queries.findById(one.mottakId)).toMatchObject({ bytes: 7, sha256: 'ab' });
+
+    expect(
+      await Promise.all([
+        transitions.markSendAccepted(one.mottakId, 1),
+        transitions.markSendAccepted(one.mottakId, 1),
+        transitions.markSendAccepted(two.mottakId, 2),
+      ]),
+    ).toEqual([true, false, false]);
+    expect(await Promise.all(ids.map((id) => queries.stateOf(id)))).toEqual(['SENT', 'FORWARDING', 'FORWARDING']);
+
+    const messageId = messageIdFor(one.mottakId, 1);
+    const deliveredAt = new Date('2026-03-02T10:00:00Z');
+    await transitions.transition({
+      mottakId: one.mottakId,
+      from: 'SENT',
+      to: 'DELIVERED',
+      patch: { deliveredMessageId: messageId, deliveredAt },
+    });
+    const confirmedAt = new Date('2026-03-02T10:05:00Z');
+    const confirms = await Promise.all([
+      transitions.markConfirmed(one.mottakId, confirmedAt, 'confirmed'),
+      transitions.markConfirmed(one.mottakId, confirmedAt, 'confirmed'),
+      transitions.markConfirmed(two.mottakId, confirmedAt, 'confirmed'),
+    ]);
+    expect(confirms).toEqual([{ deliveredAt, deliveredMessageId: messageId }, undefined, undefined]);
+    expect(await queries.findById(one.mottakId)).toMatchObject({ state: 'CONFIRMED', confirmedAt });
+    expect(await queries.stateOf('00000000-0000-4000-8000-ffffffffffff')).toBeUndefined();
+    const moves = (await queries.events(one.mottakId)).filter((e) => e.kind === 'transition');
+    expect(moves.map((e) => `${e.fromState}->${e.toState}`)).toEqual([
+      'null->DISCOVERED',
+      'DISCOVERED->FORWARDING',
+      'FORWARDING->SENT',
+      'SENT->DELIVERED',
+      'DELIVERED->CONFIRMED',
+    ]);
+  });
+
   it('refuses a transition the state machine does not allow, before touching the row', async () => {
     const item = aDiscoveredItem();
     await transitions.insertDiscovered([item]);
