@@ -23,7 +23,7 @@ import { MaskinportenTokenProvider } from '../src/maskinporten/maskinporten-toke
 import { MaskinportenClient } from '../src/maskinporten/maskinporten.client';
 import { loadSigningKey } from '../src/maskinporten/signing-key.loader';
 import type { SimulatorSet } from '../src/simulator/start-simulators';
-import { control, createTestDatabase, startTestSimulators, testKeys } from './support/bridge-harness';
+import { control, createTestDatabase, eventually, startTestSimulators, testKeys } from './support/bridge-harness';
 import type { TestDatabase } from './support/database';
 
 interface IpMessage {
@@ -273,6 +273,37 @@ describe('a resumed forward', () => {
     expect(await forward.forward({ mottakId, attempt: 1 })).toBe('already-sent');
     expect((await ipMessage(messageId)).sendAccepted).toBe(0);
     expect(await queries.findById(mottakId)).toMatchObject({ state: 'SENT', attempt: 1, failureReason: null });
+  });
+
+  it('a fresh forward whose out-message goes while it uploads (the IP answers 404): SENT for tracking, never parked', async () => {
+    const { orgnr } = await testKeys();
+    const [seeded] = await control<{ mottakId: string; oppdatert: string }[]>(sims.brreg.url, '/forsendelser', {
+      body: { orgnr, count: 1 },
+    });
+    const { mottakId } = seeded;
+    const messageId = messageIdFor(mottakId, 1);
+    await transitions.insertDiscovered([{ mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
+    // A slow Brreg holds the forward between arkivmelding.xml and the zip's upload: long enough to cancel there.
+    await control(sims.brreg.url, '/faults', { body: { latencyMs: 1_500 } });
+    try {
+      const forwarding = forward.forward({ mottakId, attempt: 1 });
+      await eventually(
+        async () =>
+          (await ipMessage(messageId).catch(() => undefined))?.files.some((f) => f.filename === ARKIVMELDING_FILENAME)
+            ? true
+            : undefined,
+        10_000,
+        'arkivmelding.xml at the IP',
+      );
+      await ip.deleteOutMessage(messageId);
+      expect(await forwarding).toBe('already-sent');
+    } finally {
+      await control(sims.brreg.url, '/faults', { method: 'DELETE' });
+    }
+    expect((await ipMessage(messageId)).sendAccepted).toBe(0);
+    expect(await queries.findById(mottakId)).toMatchObject({ state: 'SENT', attempt: 1, failureReason: null });
+    const toSent = (await queries.events(mottakId)).find((e) => e.toState === 'SENT');
+    expect(String(toSent?.detail?.reason)).toMatch(/the IP holds no out-message: .*; tracking decides/);
   });
 
   it('does nothing for an attempt that is not the row’s current one', async () => {
