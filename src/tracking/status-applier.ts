@@ -73,8 +73,30 @@ export class StatusApplier {
       }
     }
     const groups = [...byForsendelse.entries()];
+    let firstFailure: unknown;
     for (let from = 0; from < groups.length; from += APPLY_CHUNK) {
-      ours += await this.applyChunk(groups.slice(from, from + APPLY_CHUNK));
+      const chunk = groups.slice(from, from + APPLY_CHUNK);
+      try {
+        ours += await this.applyChunk(chunk);
+      } catch (error) {
+        if (chunk.length === 1) {
+          firstFailure ??= error;
+          continue;
+        }
+        // One row that cannot be applied (or a deadlock) must not hold back the others: the chunk is applied
+        // again one forsendelse per transaction, as before it was chunked, and only the failing ones stay behind.
+        for (const group of chunk) {
+          try {
+            ours += await this.applyChunk([group]);
+          } catch (failure) {
+            firstFailure ??= failure;
+          }
+        }
+      }
+    }
+    if (firstFailure !== undefined) {
+      // The tick fails, so its statuses are read again; the ones applied now are skipped as settled then.
+      throw firstFailure;
     }
     return ours;
   }
