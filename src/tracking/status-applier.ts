@@ -73,14 +73,14 @@ export class StatusApplier {
       }
     }
     const groups = [...byForsendelse.entries()];
-    let firstFailure: unknown;
+    let firstFailure: Error | undefined;
     for (let from = 0; from < groups.length; from += APPLY_CHUNK) {
       const chunk = groups.slice(from, from + APPLY_CHUNK);
       try {
         ours += await this.applyChunk(chunk);
       } catch (error) {
         if (chunk.length === 1) {
-          firstFailure ??= error;
+          firstFailure ??= asError(error);
           continue;
         }
         // One row that cannot be applied (or a deadlock) must not hold back the others: the chunk is applied
@@ -89,12 +89,12 @@ export class StatusApplier {
           try {
             ours += await this.applyChunk([group]);
           } catch (failure) {
-            firstFailure ??= failure;
+            firstFailure ??= asError(failure);
           }
         }
       }
     }
-    if (firstFailure !== undefined) {
+    if (firstFailure) {
       // The tick fails, so its statuses are read again; the ones applied now are skipped as settled then.
       throw firstFailure;
     }
@@ -242,4 +242,8 @@ export class StatusApplier {
         return { outcome: 'recorded' };
     }
   }
+}
+
+function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
 }
