@@ -104,12 +104,6 @@ export function layoutStoredZip(specs: readonly ZipEntrySpec[], forceZip64 = fal
   return { entries, centralDirectoryOffset, centralDirectorySize, zip64End, totalSize, forceZip64 };
 }
 
-/** The fixed overhead of an archive with these entry names, given sizes that decide the ZIP64 parts. */
-export function storedZipOverhead(specs: readonly ZipEntrySpec[], forceZip64 = false): number {
-  const layout = layoutStoredZip(specs, forceZip64);
-  return layout.totalSize - specs.reduce((sum, s) => sum + s.size, 0);
-}
-
 function zip64ExtraCount(e: ZipEntryLayout): number {
   return (e.zip64Sizes ? 2 : 0) + (e.zip64Offset ? 1 : 0);
 }
