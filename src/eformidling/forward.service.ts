@@ -317,23 +317,22 @@ export class ForwardService {
     if (measured && row.sha256 && row.sha256 !== measured.sha256) {
       throw new PayloadChangedError(row.sha256, measured.sha256);
     }
+    // A retry of this attempt finds the same again: the note and the count are once per attempt.
     for (const surprise of result.surprises) {
-      this.metrics.contentSurprises.inc({ kind: surprise.kind });
-      await this.transitions.appendEvent(row.mottakId, {
-        kind: 'note',
-        attempt: row.attempt,
-        messageId,
-        detail: { contentSurprise: surprise.kind, detail: surprise.detail, deliveredAs: 'safe form (the zip too)' },
-      });
+      const detail = {
+        contentSurprise: surprise.kind,
+        detail: surprise.detail,
+        deliveredAs: 'safe form (the zip too)',
+      };
+      if (await this.transitions.appendNoteOnce(row.mottakId, { attempt: row.attempt, messageId, detail })) {
+        this.metrics.contentSurprises.inc({ kind: surprise.kind });
+      }
     }
     if (result.sjekksumMismatches.length > 0) {
-      this.metrics.sjekksumMismatches.inc(result.sjekksumMismatches.length);
-      await this.transitions.appendEvent(row.mottakId, {
-        kind: 'note',
-        attempt: row.attempt,
-        messageId,
-        detail: { sjekksumMismatch: result.sjekksumMismatches, mode: this.config.brreg.sjekksum },
-      });
+      const detail = { sjekksumMismatch: result.sjekksumMismatches, mode: this.config.brreg.sjekksum };
+      if (await this.transitions.appendNoteOnce(row.mottakId, { attempt: row.attempt, messageId, detail })) {
+        this.metrics.sjekksumMismatches.inc(result.sjekksumMismatches.length);
+      }
       if (this.config.brreg.sjekksum === 'enforce') {
         throw new SjekksumMismatchError(result.sjekksumMismatches);
       }

@@ -354,6 +354,27 @@ export class ForsendelseTransitions {
   }
 
   /**
+   * A note, unless the row already holds the same one for the same attempt: what a try found in the content
+   * (a surprise, a wrong sjekksum) is found again by each retry of that attempt, and said once. Returns whether
+   * it is new.
+   */
+  async appendNoteOnce(
+    mottakId: string,
+    note: { attempt: number; messageId: string; detail: object },
+  ): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      `INSERT INTO forsendelse_event (mottak_id, kind, attempt, message_id, detail)
+       SELECT $1, 'note', $2, $3, $4::jsonb
+        WHERE NOT EXISTS (
+          SELECT 1 FROM forsendelse_event
+           WHERE mottak_id = $1 AND kind = 'note' AND attempt = $2 AND detail = $4::jsonb)
+       RETURNING id`,
+      [mottakId, note.attempt, note.messageId, JSON.stringify(note.detail)],
+    );
+    return rows.length === 1;
+  }
+
+  /**
    * Records IP statuses that no transition depends on, in one statement; those of messages that are not ours
    * are left out, and one recorded before is left as it is (as `recordStatus`). Returns how many were new.
    */
