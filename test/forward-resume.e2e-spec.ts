@@ -97,15 +97,21 @@ describe('a resumed forward', () => {
     await db?.drop();
   });
 
-  /** A forsendelse at Brreg and its row, claimed for attempt 1 (as a forward that crashed would leave it). */
-  async function aForwardingRow(): Promise<{ mottakId: string; messageId: string }> {
+  /** A forsendelse at Brreg and its row, as the poll discovered it. */
+  async function aDiscoveredRow(): Promise<{ mottakId: string; messageId: string }> {
     const { orgnr } = await testKeys();
     const [seeded] = await control<{ mottakId: string; oppdatert: string }[]>(sims.brreg.url, '/forsendelser', {
       body: { orgnr, count: 1 },
     });
     await transitions.insertDiscovered([{ mottakId: seeded.mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
-    await transitions.startAttempt(seeded.mottakId, 'DISCOVERED', 1);
     return { mottakId: seeded.mottakId, messageId: messageIdFor(seeded.mottakId, 1) };
+  }
+
+  /** The same, claimed for attempt 1 (as a forward that crashed would leave it). */
+  async function aForwardingRow(): Promise<{ mottakId: string; messageId: string }> {
+    const row = await aDiscoveredRow();
+    await transitions.startAttempt(row.mottakId, 'DISCOVERED', 1);
+    return row;
   }
 
   async function createdAtIp(mottakId: string, withArkivmelding: boolean): Promise<void> {
@@ -173,13 +179,7 @@ describe('a resumed forward', () => {
   it('from DISCOVERED, with the message at the IP all the same (an old backup restored): resumes on the retry, sends once', async () => {
     // A first forward skips the IP lookup (nothing can exist for a row that was never FORWARDING); the IP's
     // create refusing the known messageId is what keeps that safe when the database forgot a forward.
-    const { orgnr } = await testKeys();
-    const [seeded] = await control<{ mottakId: string; oppdatert: string }[]>(sims.brreg.url, '/forsendelser', {
-      body: { orgnr, count: 1 },
-    });
-    const { mottakId } = seeded;
-    const messageId = messageIdFor(mottakId, 1);
-    await transitions.insertDiscovered([{ mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
+    const { mottakId, messageId } = await aDiscoveredRow();
     await createdAtIp(mottakId, true);
     await expect(forward.forward({ mottakId, attempt: 1 })).rejects.toThrow(/created concurrently/);
     expect((await ipMessage(messageId)).sendAccepted).toBe(0);
@@ -276,13 +276,7 @@ describe('a resumed forward', () => {
   });
 
   it('a fresh forward whose out-message goes while it uploads (the IP answers 404): SENT for tracking, never parked', async () => {
-    const { orgnr } = await testKeys();
-    const [seeded] = await control<{ mottakId: string; oppdatert: string }[]>(sims.brreg.url, '/forsendelser', {
-      body: { orgnr, count: 1 },
-    });
-    const { mottakId } = seeded;
-    const messageId = messageIdFor(mottakId, 1);
-    await transitions.insertDiscovered([{ mottakId, oppdatert: seeded.oppdatert, tjeneste: null }]);
+    const { mottakId, messageId } = await aDiscoveredRow();
     // A slow Brreg holds the forward between arkivmelding.xml and the zip's upload: long enough to cancel there.
     await control(sims.brreg.url, '/faults', { body: { latencyMs: 1_500 } });
     try {
