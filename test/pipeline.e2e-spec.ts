@@ -266,3 +266,29 @@ describe('an integrasjonspunkt that answers 429 with Retry-After', () => {
     expect(metrics).not.toContain('bridge_failures_total{kind="capability"}');
   });
 });
+
+describe('an integrasjonspunkt whose status feed answers 429 with Retry-After', () => {
+  const env = useBridgeEnvironment();
+
+  it('is read by no tick until the wait has passed, and the forsendelse is delivered', async () => {
+    const { sims } = env;
+    const ip = sims.integrasjonspunkt.url;
+    const { orgnr } = await testKeys();
+    const [f] = await control<SeededForsendelse[]>(sims.brreg.url, '/forsendelser', { body: { orgnr, count: 1 } });
+    // The ticks come every 200 ms here (EFM_STATUS_POLL_INTERVAL_MS): only the Retry-After explains a pause.
+    await control(ip, '/faults/busy', { body: { status: 429, retryAfter: 5, method: 'GET', path: '^/api/statuses' } });
+    const bridge = await env.start({ EFM_PAYLOAD: 'zip' });
+    await eventually(
+      async () => (await rows(bridge)).find((r) => r.mottakId === f.mottakId && r.state === 'CONFIRMED'),
+      40_000,
+      'the forsendelse to be confirmed',
+    );
+    const reads = (await control<{ time: string; method: string; url: string; status: number }[]>(ip, '/calls'))
+      .filter((c) => c.method === 'GET' && c.url.startsWith('/api/statuses'))
+      .map((c) => ({ at: Date.parse(c.time), status: c.status }));
+    expect(reads[0].status).toBe(429);
+    expect(reads.slice(1).map((r) => r.status)).not.toContain(429);
+    // A lower bound only: however slow the machine, no status was read sooner than the IP asked.
+    expect(reads[1].at - reads[0].at).toBeGreaterThanOrEqual(5_000);
+  });
+});

@@ -13,8 +13,8 @@ export const BackoffType = { Work: 'work', Recheck: 'recheck' } as const;
  * that is down for hours must not turn into a FAILED forsendelse, and a permanent error is thrown as
  * UnrecoverableError (no retries) after the reason is recorded on the row. Recheck: 1 s, 2 s, 4 s. Either way a
  * 429/503 with Retry-After (from any peer, also as the cause of another error) is waited out before the next
- * try: this is the one place that honours it. A job that only waits (WaitBeforeRetry) is retried after exactly
- * the time it asked for.
+ * try: this is where a job honours it (a status read also pauses the whole track queue: track.processor.ts). A job
+ * that only waits (WaitBeforeRetry) is retried after exactly the time it asked for.
  */
 export function backoffStrategy(attemptsMade: number, type?: string, error?: Error): number {
   if (error instanceof WaitBeforeRetry) {

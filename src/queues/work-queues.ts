@@ -69,6 +69,14 @@ export class WorkQueues {
     await this.trackQueue.add('recheck', { messageIds: [...messageIds] }, { ...RECHECK_JOB_OPTIONS, delay: delayMs });
   }
 
+  /**
+   * No status reads, by any replica, for this long: the queue's rate limit lives in Redis, so every worker of the
+   * track queue waits, and the job that met the limit runs again after it (BullMQ's manual rate limit).
+   */
+  async pauseTracking(ms: number): Promise<void> {
+    await this.trackQueue.rateLimit(ms);
+  }
+
   private async removeFailed(queue: Queue, ids: readonly string[]): Promise<void> {
     for (const id of ids) {
       const job = await queue.getJob(id);
