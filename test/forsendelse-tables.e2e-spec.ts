@@ -104,6 +104,8 @@ describe('ForsendelseTransitions and ForsendelseQueries (real Postgres, real mig
       ]),
     ).toEqual([true, false, false]);
     expect(await Promise.all(ids.map((id) => queries.stateOf(id)))).toEqual(['SENT', 'FORWARDING', 'FORWARDING']);
+    // A read shares its answer with a second read of the same row in the same batch.
+    expect(await Promise.all([one.mottakId, one.mottakId].map((id) => queries.stateOf(id)))).toEqual(['SENT', 'SENT']);
 
     const messageId = messageIdFor(one.mottakId, 1);
     const deliveredAt = new Date('2026-03-02T10:00:00Z');

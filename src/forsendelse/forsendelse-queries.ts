@@ -34,13 +34,17 @@ const EXACT_CONFIRMED_COUNT_UP_TO = 100_000;
  */
 @Injectable()
 export class ForsendelseQueries {
-  private readonly statesBatch = statementBatch<{ mottakId: string }, ForsendelseState | undefined>(async (keys) => {
-    const rows = await this.dataSource.query<{ mottak_id: string; state: ForsendelseState }[]>(
-      `SELECT mottak_id, state FROM forsendelse WHERE mottak_id = ANY($1::uuid[])`,
-      [keys.map((k) => k.mottakId)],
-    );
-    return new Map(rows.map((r) => [r.mottak_id, r.state]));
-  }, undefined);
+  private readonly statesBatch = statementBatch<{ mottakId: string }, ForsendelseState | undefined>(
+    'read',
+    async (keys) => {
+      const rows = await this.dataSource.query<{ mottak_id: string; state: ForsendelseState }[]>(
+        `SELECT mottak_id, state FROM forsendelse WHERE mottak_id = ANY($1::uuid[])`,
+        [keys.map((k) => k.mottakId)],
+      );
+      return new Map(rows.map((r) => [r.mottak_id, r.state]));
+    },
+    undefined,
+  );
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 

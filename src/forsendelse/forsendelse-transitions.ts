@@ -141,18 +141,22 @@ const PATCH_COLUMNS: Readonly<Record<keyof TransitionPatch, string>> = {
 export class ForsendelseTransitions {
   /** The writes every forsendelse makes once in a backlog, each shared by the rows that make it together. */
   private readonly claimBatch = statementBatch<{ mottakId: string; attempt: number }, ForsendelseEntity | undefined>(
+    'write',
     (keys) => this.claimAll(keys),
     undefined,
   );
   private readonly sendRequestedBatch = statementBatch<SendRequest, boolean>(
+    'write',
     (keys) => this.sendRequestedAll(keys),
     false,
   );
   private readonly sendAcceptedBatch = statementBatch<{ mottakId: string; attempt: number }, boolean>(
+    'write',
     (keys) => this.sendAcceptedAll(keys),
     false,
   );
   private readonly confirmedBatch = statementBatch<ConfirmedMark, Delivery | undefined>(
+    'write',
     (keys) => this.confirmedAll(keys),
     undefined,
   );

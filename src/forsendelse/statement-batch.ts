@@ -6,9 +6,9 @@ import DataLoader from 'dataloader';
  * WAL flush, a round trip); sharing one cuts those per item (bench:drain, docs/benchmarks.md). A few milliseconds
  * is nothing beside the peers' own latency.
  */
-export const STATEMENT_BATCH_WINDOW_MS = 4;
+const STATEMENT_BATCH_WINDOW_MS = 4;
 /** Bounds one statement's arrays (and the rows one statement locks). */
-export const STATEMENT_BATCH_MAX = 256;
+const STATEMENT_BATCH_MAX = 256;
 
 /** A key of a batched statement: the row it touches comes first, so duplicates can be told apart. */
 export interface RowKey {
@@ -17,26 +17,27 @@ export interface RowKey {
 
 /**
  * One statement for every call made within the window. `run` gets each row once, in call order, and answers per
- * row; a second call for the same row in the same batch gets `duplicate` instead, as it would had it run just after
- * the first (every batched write is conditional on the state the first one leaves behind).
+ * row (`missing` for a row it does not answer). A second call for the same row in the same batch shares the first's
+ * answer when the statement only reads; when it writes, the second loses (gets `missing`), as it would had it run
+ * just after the first: every batched write is conditional on the state the first one leaves behind.
  */
 export function statementBatch<K extends RowKey, V>(
+  kind: 'read' | 'write',
   run: (keys: readonly K[]) => Promise<ReadonlyMap<string, V>>,
   missing: V,
-  duplicate: V = missing,
 ): (key: K) => Promise<V> {
   const loader = new DataLoader<K, V>(
     async (keys) => {
-      const rows = new Set<string>();
-      const firsts = new Set<K>();
+      const firsts = new Map<string, K>();
       for (const key of keys) {
-        if (!rows.has(key.mottakId)) {
-          rows.add(key.mottakId);
-          firsts.add(key);
+        if (!firsts.has(key.mottakId)) {
+          firsts.set(key.mottakId, key);
         }
       }
-      const answers = await run([...firsts]);
-      return keys.map((key) => (firsts.has(key) ? (answers.get(key.mottakId) ?? missing) : duplicate));
+      const answers = await run([...firsts.values()]);
+      return keys.map((key) =>
+        kind === 'read' || firsts.get(key.mottakId) === key ? (answers.get(key.mottakId) ?? missing) : missing,
+      );
     },
     {
       cache: false,
