@@ -212,7 +212,11 @@ describe('ForsendelseTransitions and ForsendelseQueries (real Postgres, real mig
     await transitions.startAttempt(item.mottakId, 'DISCOVERED', 1);
     await transitions.markSendRequested(item.mottakId, 1, { bytes: 12345, sha256: 'ab'.repeat(32) });
     await transitions.transition({ mottakId: item.mottakId, from: 'FORWARDING', to: 'SENT' });
-    await transitions.appendEvent(item.mottakId, { kind: 'status', messageId, status: 'LEVERT', attempt: 1 });
+    expect(
+      await transitions.recordStatuses([
+        { messageId, status: 'LEVERT', ipStatusId: 1, lastUpdate: '2026-03-02T10:00:00Z' },
+      ]),
+    ).toBe(1);
     const deliveredAt = new Date('2026-03-02T10:00:00Z');
     await transitions.transition({
       mottakId: item.mottakId,

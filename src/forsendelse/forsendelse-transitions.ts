@@ -44,6 +44,9 @@ export interface NewEvent {
   detail?: Record<string, unknown>;
 }
 
+/** The states a new attempt starts from. */
+export type AttemptStart = 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING';
+
 interface SendRequest {
   mottakId: string;
   attempt: number;
@@ -76,11 +79,7 @@ export interface LockedForsendelse {
   row: ForsendelseEntity;
   refresh(): Promise<void>;
   transition(request: Omit<TransitionRequest, 'mottakId'>): Promise<boolean>;
-  startAttempt(
-    from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
-    attempt: number,
-    detail?: Record<string, unknown>,
-  ): Promise<boolean>;
+  startAttempt(from: AttemptStart, attempt: number, detail?: Record<string, unknown>): Promise<boolean>;
   recordStatus(status: ObservedStatus): Promise<boolean>;
   note(event: NewEvent): Promise<void>;
 }
@@ -142,7 +141,7 @@ export class ForsendelseTransitions {
   /** The writes every forsendelse makes once in a backlog, each shared by the rows that make it together. */
   private readonly claimBatch = statementBatch<{ mottakId: string; attempt: number }, ForsendelseEntity | undefined>(
     'write',
-    (keys) => this.claimAll(keys),
+    (keys) => this.startAttemptsIn(this.dataSource.manager, 'DISCOVERED', keys),
     undefined,
   );
   private readonly sendRequestedBatch = statementBatch<SendRequest, boolean>(
@@ -221,7 +220,7 @@ export class ForsendelseTransitions {
    */
   async startAttempt(
     mottakId: string,
-    from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
+    from: AttemptStart,
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<boolean> {
@@ -353,10 +352,6 @@ export class ForsendelseTransitions {
     return rows.length === 1;
   }
 
-  async appendEvent(mottakId: string, event: NewEvent): Promise<void> {
-    await this.insertEvent(this.dataSource.manager, mottakId, event);
-  }
-
   /**
    * A note, unless the row already holds the same one for the same attempt: what a try found in the content
    * (a surprise, a wrong sjekksum) is found again by each retry of that attempt, and said once. Returns whether
@@ -435,34 +430,6 @@ export class ForsendelseTransitions {
       );
       return counts;
     });
-  }
-
-  private async claimAll(
-    keys: readonly { mottakId: string; attempt: number }[],
-  ): Promise<Map<string, ForsendelseEntity>> {
-    // The batched form of startAttemptIn from DISCOVERED, where the attempt stays what it is.
-    const moved = await this.dataSource.query<Record<string, unknown>[]>(
-      `WITH claims AS (
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[]) AS c(mottak_id, attempt, message_id)
-       ), ${LOCKED_IN_ORDER}, moved AS (
-         UPDATE forsendelse f
-            SET state = 'FORWARDING', state_changed_at = now(), message_id = c.message_id, failure_reason = NULL
-           FROM claims c JOIN locked USING (mottak_id)
-          WHERE f.mottak_id = c.mottak_id AND f.state = 'DISCOVERED' AND f.attempt = c.attempt
-          RETURNING f.*
-       ), attempt_recorded AS (
-         INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt)
-         SELECT message_id, mottak_id, attempt FROM moved
-         ON CONFLICT (message_id) DO NOTHING
-       ), logged AS (
-         INSERT INTO forsendelse_event (mottak_id, kind, from_state, to_state, attempt, message_id)
-         SELECT mottak_id, 'transition', 'DISCOVERED', 'FORWARDING', attempt, message_id FROM moved
-       )
-       SELECT * FROM moved`,
-      [keys.map((k) => k.mottakId), keys.map((k) => k.attempt), keys.map((k) => messageIdFor(k.mottakId, k.attempt))],
-    );
-    this.count('DISCOVERED', 'FORWARDING', moved.length);
-    return new Map(moved.map((raw) => [String(raw.mottak_id), this.toEntity(raw)]));
   }
 
   private async sendRequestedAll(keys: readonly SendRequest[]): Promise<Map<string, boolean>> {
@@ -581,46 +548,57 @@ export class ForsendelseTransitions {
   private async startAttemptIn(
     em: EntityManager,
     mottakId: string,
-    from: 'DISCOVERED' | 'SENT' | 'FAILED' | 'FORWARDING',
+    from: AttemptStart,
     attempt: number,
     detail?: Record<string, unknown>,
   ): Promise<ForsendelseEntity | undefined> {
-    const messageId = messageIdFor(mottakId, attempt);
-    // The attempt's messageId is recorded so its statuses find the row; the three writes are one statement.
-    const [moved] = await em.query<Record<string, unknown>[]>(
-      `WITH moved AS (
-         UPDATE forsendelse
-            SET state = 'FORWARDING', state_changed_at = now(), attempt = $3, message_id = $4,
-                send_requested_at = CASE WHEN attempt = $3 THEN send_requested_at END,
-                send_cancelled_at = CASE WHEN attempt = $3 THEN send_cancelled_at END,
+    return (await this.startAttemptsIn(em, from, [{ mottakId, attempt, detail }])).get(mottakId);
+  }
+
+  /**
+   * Moves these rows into FORWARDING for their attempts in one statement (the claims of a backlog share one): from
+   * DISCOVERED the same attempt, from SENT (LEVETID_UTLOPT), FAILED (replay) or a cancelled FORWARDING the next.
+   * The attempt's messageId is recorded so its statuses find the row. Returns the rows moved, as they are now.
+   */
+  private async startAttemptsIn(
+    em: EntityManager,
+    from: AttemptStart,
+    starts: readonly { mottakId: string; attempt: number; detail?: Record<string, unknown> }[],
+  ): Promise<Map<string, ForsendelseEntity>> {
+    const moved = await em.query<Record<string, unknown>[]>(
+      `WITH starts AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::jsonb[]) AS s(mottak_id, attempt, message_id, detail)
+       ), ${LOCKED_IN_ORDER}, moved AS (
+         UPDATE forsendelse f
+            SET state = 'FORWARDING', state_changed_at = now(), attempt = s.attempt, message_id = s.message_id,
+                send_requested_at = CASE WHEN f.attempt = s.attempt THEN f.send_requested_at END,
+                send_cancelled_at = CASE WHEN f.attempt = s.attempt THEN f.send_cancelled_at END,
                 failure_reason = NULL
-          WHERE mottak_id = $1 AND state = $2 AND attempt = $5
-            AND ($2 <> 'FORWARDING' OR send_cancelled_at IS NOT NULL)
-          RETURNING *
+           FROM starts s JOIN locked USING (mottak_id)
+          WHERE f.mottak_id = s.mottak_id AND f.state = $5 AND f.attempt = s.attempt - $6
+            AND ($5 <> 'FORWARDING' OR f.send_cancelled_at IS NOT NULL)
+          RETURNING f.*, s.detail AS start_detail
        ), attempt_recorded AS (
          INSERT INTO forsendelse_attempt (message_id, mottak_id, attempt)
-         SELECT $4, mottak_id, $3 FROM moved
+         SELECT message_id, mottak_id, attempt FROM moved
          ON CONFLICT (message_id) DO NOTHING
        ), logged AS (
          INSERT INTO forsendelse_event (mottak_id, kind, from_state, to_state, attempt, message_id, detail)
-         SELECT mottak_id, 'transition', $2, 'FORWARDING', $3, $4, $6::jsonb FROM moved
+         SELECT mottak_id, 'transition', $5, 'FORWARDING', attempt, message_id, start_detail FROM moved
        )
        SELECT * FROM moved`,
-      // From DISCOVERED the first attempt starts; from SENT (LEVETID_UTLOPT) or FAILED (replay), the next.
       [
-        mottakId,
+        starts.map((s) => s.mottakId),
+        starts.map((s) => s.attempt),
+        starts.map((s) => messageIdFor(s.mottakId, s.attempt)),
+        starts.map((s) => (s.detail === undefined ? null : JSON.stringify(s.detail))),
         from,
-        attempt,
-        messageId,
-        from === 'DISCOVERED' ? attempt : attempt - 1,
-        detail === undefined ? null : JSON.stringify(detail),
+        // From DISCOVERED the first attempt starts; from anywhere else, the next.
+        from === 'DISCOVERED' ? 0 : 1,
       ],
     );
-    if (moved === undefined) {
-      return undefined;
-    }
-    this.metrics?.transitions.inc({ from, to: 'FORWARDING' });
-    return this.toEntity(moved);
+    this.count(from, 'FORWARDING', moved.length);
+    return new Map(moved.map((raw) => [String(raw.mottak_id), this.toEntity(raw)]));
   }
 
   /**
